@@ -1,0 +1,15 @@
+"""The use cases, each one audited transaction. Handlers and the CLI call only these."""
+
+from kapbot.services.base import Outcome
+from kapbot.services.followups import FollowUpService
+from kapbot.services.monitoring import MonitoringService
+from kapbot.services.patients import PatientService
+from kapbot.services.plans import PlanService
+from kapbot.services.roster import RosterService
+
+
+class Services(RosterService, PatientService, PlanService, MonitoringService, FollowUpService):
+    """Every use case kapbot offers, over one database, policy and clock."""
+
+
+__all__ = ["Outcome", "Services"]

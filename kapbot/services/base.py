@@ -1,0 +1,92 @@
+"""What every use case shares: one transaction, one audit entry, a result to render.
+
+A use case's body runs inside a savepoint. When it refuses, or loses a uniqueness race,
+the savepoint is rolled back — so a refusal can never leave half its writes behind — and
+the refusal itself is still recorded in the audit chain in the same transaction.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Self
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from kapbot.care.values import Actor, Decision
+from kapbot.clock import Clock
+from kapbot.policy import Policy
+from kapbot.store import audit, snapshots
+from kapbot.store.db import Database, is_retryable
+
+MAX_ATTEMPTS = 8
+CONFLICT = "Someone else changed this at the same moment; nothing was saved. Please try again."
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A use case's answer: accepted (with the new row's id and any cautions) or refused."""
+
+    reasons: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    id: int | None = None
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.reasons)
+
+    @property
+    def ok(self) -> bool:
+        return not self.reasons
+
+    @classmethod
+    def refuse(cls, *reasons: str) -> Self:
+        return cls(tuple(reasons))
+
+    @classmethod
+    def from_decision(cls, decision: Decision) -> Self:
+        return cls(decision.reasons, decision.warnings)
+
+
+class _RefusedError(Exception):
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+
+
+Body = Callable[[Session, Actor], Outcome]
+
+
+class ServiceBase:
+    def __init__(self, db: Database, policy: Policy, clock: Clock,
+                 admins: frozenset[str] = frozenset()) -> None:
+        self.db = db
+        self.policy = policy
+        self.clock = clock
+        self.admins = admins
+
+    def _run(self, actor_id: str, action: str, subject: str, body: Body) -> Outcome:
+        """Run `body` as one audited transaction, retrying only races the user never sees."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                return self._attempt(actor_id, action, subject, body)
+            except Exception as exc:
+                if attempt == MAX_ATTEMPTS or not is_retryable(exc):
+                    raise
+        raise AssertionError("unreachable")
+
+    def _attempt(self, actor_id: str, action: str, subject: str, body: Body) -> Outcome:
+        with self.db.transaction() as tx:
+            actor = snapshots.actor(tx, actor_id, self.admins)
+            try:
+                with tx.begin_nested():
+                    outcome = body(tx, actor)
+                    if outcome.refused:
+                        raise _RefusedError(outcome)
+            except _RefusedError as refusal:
+                outcome = refusal.outcome
+            except IntegrityError as exc:
+                if is_retryable(exc):
+                    raise
+                outcome = Outcome.refuse(CONFLICT)
+            audit.append(tx, at=self.clock.now(), actor=actor_id, action=action,
+                         subject=subject, refused=outcome.reasons)
+            return outcome

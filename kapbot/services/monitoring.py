@@ -1,0 +1,128 @@
+"""A session in progress, and the ways it ends: completed, aborted, or cancelled before it began."""
+
+from collections.abc import Iterable
+
+from sqlmodel import Session
+
+from kapbot.care import inputs, session_rules, vitals
+from kapbot.care.values import Actor, SessionSnapshot, SessionState
+from kapbot.services.base import Outcome
+from kapbot.services.sessions import SessionService
+from kapbot.store import models as m
+
+SEDATION_MAX = 5  # MOAA/S, 0 (unresponsive) to 5 (alert)
+DISSOCIATION_MAX = 4  # the clinician's 0–4 rating
+
+
+class MonitoringService(SessionService):
+    def record_vitals(self, actor_id: str, session_id: int, systolic: object, diastolic: object,
+                      heart_rate: object, spo2: object, sedation: object = None,
+                      dissociation: object = None) -> Outcome:
+        """A reading during the session; out-of-limit values are flagged, never refused."""
+
+        def body(tx: Session, actor: Actor, snap: SessionSnapshot) -> Outcome:
+            decision = session_rules.may_monitor(snap, actor, "record vitals")
+            reading, reasons = inputs.vitals(systolic, diastolic, heart_rate, spo2)
+            moaas, r1 = inputs.optional_score(sedation, "Sedation (MOAA/S)", SEDATION_MAX)
+            rating, r2 = inputs.optional_score(dissociation, "Dissociation", DISSOCIATION_MAX)
+            reasons += [r for r in (r1, r2) if r]
+            if decision.refused or reading is None or reasons:
+                return Outcome.refuse(*decision.reasons, *reasons)
+            assert actor.clinician_id is not None
+            row = m.VitalSigns(session_id=snap.id, by_id=actor.clinician_id,
+                               at=self.clock.now(), phase="during", systolic=reading.systolic,
+                               diastolic=reading.diastolic, heart_rate=reading.heart_rate,
+                               spo2=reading.spo2, sedation_moaas=moaas, dissociation=rating)
+            tx.add(row)
+            tx.flush()
+            hold = vitals.hold_reason(reading, self.policy, "Current")
+            flags = ([hold] if hold else []) + vitals.cautions(reading, self.policy, "Current")
+            return Outcome(id=row.id, warnings=tuple(flags))
+
+        return self._on_session(actor_id, "record_vitals", session_id, body)
+
+    def check_in(self, actor_id: str, session_id: int) -> Outcome:
+        """The therapist says: I am still in the room."""
+
+        def body(tx: Session, actor: Actor, snap: SessionSnapshot) -> Outcome:
+            decision = session_rules.may_monitor(snap, actor, "check in", therapist_only=True)
+            if decision.refused:
+                return Outcome.from_decision(decision)
+            assert actor.clinician_id is not None
+            row = m.PresenceCheckIn(session_id=snap.id, by_id=actor.clinician_id,
+                                    at=self.clock.now())
+            tx.add(row)
+            tx.flush()
+            return Outcome(id=row.id)
+
+        return self._on_session(actor_id, "check_in", session_id, body)
+
+    def end_session(self, actor_id: str, session_id: int, discharge: Iterable[str]) -> Outcome:
+        """Sign out: after the minimum monitoring, with the discharge checklist affirmed.
+
+        Records the administered dose and creates the policy's integration follow-ups.
+        """
+        affirmed = frozenset(discharge)
+
+        def body(tx: Session, actor: Actor, snap: SessionSnapshot) -> Outcome:
+            now = self.clock.now()
+            decision = session_rules.may_end(snap, actor, now, self.policy, affirmed)
+            unknown = sorted(affirmed - {item.id for item in self.policy.discharge})
+            if decision.refused or unknown:
+                extra = [f"Unknown discharge item {', '.join(unknown)}."] if unknown else []
+                return Outcome.refuse(*decision.reasons, *extra)
+            assert actor.clinician_id is not None
+            dose = tx.get(m.DosingSession, snap.id)
+            assert dose is not None
+            if not self._move(tx, snap.id, SessionState.IN_PROGRESS,
+                              state=SessionState.COMPLETED.value, ended_at=now,
+                              ended_by=actor.clinician_id, administered_mg=dose.dose_mg):
+                return Outcome.refuse("The session has already ended.")
+            tx.add(m.ChecklistResponse(session_id=snap.id, kind="discharge",
+                                       by_id=actor.clinician_id, at=now,
+                                       affirmed=sorted(affirmed)))
+            for planned in session_rules.follow_ups(now, self.policy):
+                tx.add(m.FollowUp(session_id=snap.id, patient_id=snap.pair.patient_id,
+                                  kind=planned.kind, label=planned.label, due_at=planned.due_at,
+                                  window_ends_at=planned.window_ends_at))
+            tx.flush()
+            return Outcome(id=snap.id)
+
+        return self._on_session(actor_id, "end_session", session_id, body)
+
+    def abort_session(self, actor_id: str, session_id: int, reason: str) -> Outcome:
+        """Stop a session in progress at once. The dose counts as taken for later limits."""
+
+        def body(tx: Session, actor: Actor, snap: SessionSnapshot) -> Outcome:
+            decision = session_rules.may_abort(snap, actor)
+            why, why_reason = inputs.free_text(reason, "Reason for aborting", required=True)
+            if decision.refused or why_reason:
+                return Outcome.refuse(*decision.reasons, *([why_reason] if why_reason else []))
+            assert actor.clinician_id is not None
+            row = tx.get(m.DosingSession, snap.id)
+            assert row is not None
+            if not self._move(tx, snap.id, SessionState.IN_PROGRESS,
+                              state=SessionState.ABORTED.value, ended_at=self.clock.now(),
+                              ended_by=actor.clinician_id, administered_mg=row.dose_mg,
+                              end_reason=why):
+                return Outcome.refuse("The session has already ended.")
+            return Outcome(id=snap.id)
+
+        return self._on_session(actor_id, "abort_session", session_id, body)
+
+    def cancel_session(self, actor_id: str, session_id: int, reason: str = "") -> Outcome:
+        """Call off a session that has not started."""
+
+        def body(tx: Session, actor: Actor, snap: SessionSnapshot) -> Outcome:
+            decision = session_rules.may_cancel(snap, actor)
+            why, why_reason = inputs.free_text(reason, "Reason for cancelling")
+            if decision.refused or why_reason:
+                return Outcome.refuse(*decision.reasons, *([why_reason] if why_reason else []))
+            assert actor.clinician_id is not None
+            if not self._move(tx, snap.id, SessionState.SCHEDULED,
+                              state=SessionState.CANCELLED.value, ended_at=self.clock.now(),
+                              ended_by=actor.clinician_id, end_reason=why or None):
+                return Outcome.refuse("The session is no longer scheduled.")
+            return Outcome(id=snap.id)
+
+        return self._on_session(actor_id, "cancel_session", session_id, body)

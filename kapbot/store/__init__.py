@@ -1,0 +1,1 @@
+"""Persistence: tables, transactions, migrations, the audit chain, the outbox and the task queue."""

@@ -1,0 +1,111 @@
+"""One fixture, two databases: every store, service and gate test runs on SQLite and PostgreSQL.
+
+PostgreSQL comes from KAPBOT_TEST_POSTGRES_URL (default: the local server's
+`kapbot_test` database, created if missing). If it cannot be reached the PostgreSQL
+half of the suite fails loudly; it never skips. KAPBOT_TEST_DATABASES=sqlite narrows
+a local run on purpose.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from kapbot.clock import ManualClock
+from kapbot.policy import Policy, load_policy
+from kapbot.services import Services
+from kapbot.store import migrate
+from kapbot.store.db import Database, normalise_url
+from kapbot.store.models import metadata
+from tests.clinic import Clinic
+
+POSTGRES_URL = os.environ.get("KAPBOT_TEST_POSTGRES_URL",
+                              "postgresql+psycopg://root@127.0.0.1:5432/kapbot_test")
+DATABASES = [d.strip() for d in os.environ.get("KAPBOT_TEST_DATABASES",
+                                               "sqlite,postgresql").split(",") if d.strip()]
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def _create_postgres_database(url: str) -> None:
+    parsed = normalise_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                        {"n": parsed.database}).first()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A freshly migrated PostgreSQL database for the whole run."""
+    try:
+        _create_postgres_database(POSTGRES_URL)
+        db = Database(POSTGRES_URL)
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        migrate.upgrade(db)
+        db.dispose()
+    except Exception as exc:  # noqa: BLE001 — any failure here must fail the run, loudly
+        pytest.fail(f"PostgreSQL at {make_url(POSTGRES_URL).render_as_string(hide_password=True)}"
+                    f" is not usable ({exc.__class__.__name__}: {str(exc).splitlines()[0]}). "
+                    "Start it, set KAPBOT_TEST_POSTGRES_URL, or run with "
+                    "KAPBOT_TEST_DATABASES=sqlite on purpose.", pytrace=False)
+    yield POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate once; each test gets a copy of the file."""
+    path = tmp_path_factory.mktemp("template") / "kapbot.db"
+    db = Database(f"sqlite:///{path}")
+    migrate.upgrade(db)
+    db.dispose()
+    return path
+
+
+def _truncate_all(db: Database) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture(params=DATABASES)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        path = tmp_path / "kapbot.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        database = Database(f"sqlite:///{path}")
+    else:
+        database = Database(request.getfixturevalue("postgres_url"))
+        _truncate_all(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def policy() -> Policy:
+    return load_policy()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def services(db: Database, policy: Policy, clock: ManualClock) -> Services:
+    return Services(db, policy, clock, admins=frozenset({"UADMIN"}))
+
+
+@pytest.fixture
+def clinic(services: Services, clock: ManualClock) -> Clinic:
+    return Clinic.open(services, clock)
