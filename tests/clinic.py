@@ -93,3 +93,10 @@ class Clinic:
         self.clock.advance(timedelta(minutes=125))
         accepted(self.services.end_session(THERAPIST, session_id, DISCHARGE))
         return session_id
+
+
+def rows(services: Services, table: type) -> list:
+    """Every row of a table, for asserting what was (and was not) written."""
+    from sqlmodel import select
+    with services.db.reading() as tx:
+        return list(tx.exec(select(table)))

@@ -54,7 +54,7 @@ def postgres_url() -> Iterator[str]:
             connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         migrate.upgrade(db)
         db.dispose()
-    except Exception as exc:  # noqa: BLE001 — any failure here must fail the run, loudly
+    except Exception as exc:
         pytest.fail(f"PostgreSQL at {make_url(POSTGRES_URL).render_as_string(hide_password=True)}"
                     f" is not usable ({exc.__class__.__name__}: {str(exc).splitlines()[0]}). "
                     "Start it, set KAPBOT_TEST_POSTGRES_URL, or run with "
