@@ -6,6 +6,8 @@ act. A therapist of another patient, an inactive clinician or a stranger is refu
 
 from kapbot.care.values import Actor, CarePair, Role
 
+BOTH = (Role.PRESCRIBER, Role.THERAPIST)
+
 
 def on_roster(actor: Actor) -> str | None:
     if actor.clinician_id is None or not actor.active:
@@ -19,27 +21,23 @@ def admin(actor: Actor, doing: str) -> str | None:
     return None
 
 
-def prescriber_of(actor: Actor, pair: CarePair, doing: str) -> str | None:
+def _seat(pair: CarePair, role: Role) -> int:
+    return pair.prescriber_id if role is Role.PRESCRIBER else pair.therapist_id
+
+
+def of_pair(actor: Actor, pair: CarePair, doing: str, roles: tuple[Role, ...] = BOTH
+            ) -> str | None:
+    """The actor holds one of these seats of the pair, and still holds that role."""
     if (reason := on_roster(actor)) is not None:
         return reason
-    if actor.clinician_id != pair.prescriber_id or not actor.holds(Role.PRESCRIBER):
-        return f"Only {pair.code}'s prescriber may {doing}."
-    return None
+    if any(actor.clinician_id == _seat(pair, role) and actor.holds(role) for role in roles):
+        return None
+    return f"Only {pair.code}'s {' or '.join(r.value for r in roles)} may {doing}."
+
+
+def prescriber_of(actor: Actor, pair: CarePair, doing: str) -> str | None:
+    return of_pair(actor, pair, doing, (Role.PRESCRIBER,))
 
 
 def therapist_of(actor: Actor, pair: CarePair, doing: str) -> str | None:
-    if (reason := on_roster(actor)) is not None:
-        return reason
-    if actor.clinician_id != pair.therapist_id or not actor.holds(Role.THERAPIST):
-        return f"Only {pair.code}'s therapist may {doing}."
-    return None
-
-
-def pair_member(actor: Actor, pair: CarePair, doing: str) -> str | None:
-    if (reason := on_roster(actor)) is not None:
-        return reason
-    if actor.clinician_id == pair.prescriber_id and actor.holds(Role.PRESCRIBER):
-        return None
-    if actor.clinician_id == pair.therapist_id and actor.holds(Role.THERAPIST):
-        return None
-    return f"Only {pair.code}'s prescriber or therapist may {doing}."
+    return of_pair(actor, pair, doing, (Role.THERAPIST,))

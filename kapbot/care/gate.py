@@ -154,7 +154,7 @@ def may_start(s: SessionSnapshot, actor: Actor, now: datetime, policy: Policy) -
     """Refused with every unmet requirement, or allowed (with any caution flags)."""
     if s.state is not SessionState.SCHEDULED:
         return Decision((f"The session is {s.state.value.replace('_', ' ')}, not scheduled.",))
-    who = authority.pair_member(actor, s.pair, "start a session")
+    who = authority.of_pair(actor, s.pair, "start a session")
     if who:
         return Decision((who,))
     found = requirements(s, now, policy)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kapbot.care import authority
-from kapbot.care.values import Actor, Decision, SessionSnapshot, SessionState
+from kapbot.care.values import Actor, Decision, Role, SessionSnapshot, SessionState
 from kapbot.care.wording import duration, local
 from kapbot.policy import Policy
 
@@ -16,18 +16,17 @@ def _state(s: SessionSnapshot, wanted: SessionState, doing: str) -> str | None:
     return None
 
 
-def may_prepare(s: SessionSnapshot, actor: Actor, doing: str, role: str) -> Decision:
+def may_prepare(s: SessionSnapshot, actor: Actor, doing: str, role: Role) -> Decision:
     """Checklist, sign-off and presence are only for a scheduled session, by the right one."""
-    who = (authority.therapist_of if role == "therapist" else authority.prescriber_of)(
-        actor, s.pair, doing)
-    return Decision.of([who or _state(s, SessionState.SCHEDULED, doing)])
+    return Decision.of([authority.of_pair(actor, s.pair, doing, (role,))
+                        or _state(s, SessionState.SCHEDULED, doing)])
 
 
-def may_monitor(s: SessionSnapshot, actor: Actor, doing: str, therapist_only: bool = False
-                ) -> Decision:
+def may_monitor(s: SessionSnapshot, actor: Actor, doing: str,
+                roles: tuple[Role, ...] = authority.BOTH) -> Decision:
     """Vitals and check-ins belong to a session in progress."""
-    check = authority.therapist_of if therapist_only else authority.pair_member
-    return Decision.of([check(actor, s.pair, doing) or _state(s, SessionState.IN_PROGRESS, doing)])
+    return Decision.of([authority.of_pair(actor, s.pair, doing, roles)
+                        or _state(s, SessionState.IN_PROGRESS, doing)])
 
 
 def may_end(s: SessionSnapshot, actor: Actor, now: datetime, policy: Policy,
@@ -52,12 +51,12 @@ def may_end(s: SessionSnapshot, actor: Actor, now: datetime, policy: Policy,
 
 
 def may_abort(s: SessionSnapshot, actor: Actor) -> Decision:
-    return Decision.of([authority.pair_member(actor, s.pair, "abort the session")
+    return Decision.of([authority.of_pair(actor, s.pair, "abort the session")
                         or _state(s, SessionState.IN_PROGRESS, "abort the session")])
 
 
 def may_cancel(s: SessionSnapshot, actor: Actor) -> Decision:
-    return Decision.of([authority.pair_member(actor, s.pair, "cancel the session")
+    return Decision.of([authority.of_pair(actor, s.pair, "cancel the session")
                         or _state(s, SessionState.SCHEDULED, "cancel the session")])
 
 

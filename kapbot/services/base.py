@@ -47,6 +47,10 @@ class Outcome:
         return cls(decision.reasons, decision.warnings)
 
 
+def unknown_patient(code: str) -> Outcome:
+    return Outcome.refuse(f"No patient with code {code[:40]!r}.")
+
+
 class _RefusedError(Exception):
     def __init__(self, outcome: Outcome) -> None:
         self.outcome = outcome

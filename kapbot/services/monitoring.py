@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from sqlmodel import Session
 
 from kapbot.care import inputs, session_rules, vitals
-from kapbot.care.values import Actor, SessionSnapshot, SessionState
+from kapbot.care.values import Actor, Role, SessionSnapshot, SessionState
 from kapbot.services.base import Outcome
 from kapbot.services.sessions import SessionService
 from kapbot.store import models as m
@@ -45,7 +45,8 @@ class MonitoringService(SessionService):
         """The therapist says: I am still in the room."""
 
         def body(tx: Session, actor: Actor, snap: SessionSnapshot) -> Outcome:
-            decision = session_rules.may_monitor(snap, actor, "check in", therapist_only=True)
+            decision = session_rules.may_monitor(snap, actor, "check in",
+                                                   (Role.THERAPIST,))
             if decision.refused:
                 return Outcome.from_decision(decision)
             assert actor.clinician_id is not None

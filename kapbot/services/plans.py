@@ -4,7 +4,7 @@ from sqlmodel import Session, col, func, select
 
 from kapbot.care import authority, dosing
 from kapbot.care.values import Actor
-from kapbot.services.base import Outcome, ServiceBase
+from kapbot.services.base import Outcome, ServiceBase, unknown_patient
 from kapbot.store import models as m
 from kapbot.store import snapshots
 
@@ -14,10 +14,9 @@ class PlanService(ServiceBase):
         """Post a new plan version. It voids every dose sign-off made under the old one."""
 
         def body(tx: Session, actor: Actor) -> Outcome:
-            patient = snapshots.patient_by_code(tx, code)
+            patient = snapshots.locked_patient(tx, code)
             if patient is None or patient.id is None:
-                return Outcome.refuse(f"No patient with code {code[:40]!r}.")
-            snapshots.lock_patient(tx, patient.id)
+                return unknown_patient(code)
             now = self.clock.now()
             who = authority.prescriber_of(actor, snapshots.pair(patient), "post a dose plan")
             terms, reasons = dosing.validate_plan(form, self.policy, now.astimezone(

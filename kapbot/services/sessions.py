@@ -12,9 +12,9 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from kapbot.care import authority, dosing, gate, inputs, session_rules
-from kapbot.care.values import Actor, SessionSnapshot, SessionState
+from kapbot.care.values import Actor, Role, SessionSnapshot, SessionState
 from kapbot.care.wording import local
-from kapbot.services.base import Outcome, ServiceBase
+from kapbot.services.base import Outcome, ServiceBase, unknown_patient
 from kapbot.store import models as m
 from kapbot.store import snapshots
 
@@ -44,12 +44,11 @@ class SessionService(ServiceBase):
 
     def schedule_session(self, actor_id: str, code: str, at: datetime) -> Outcome:
         def body(tx: Session, actor: Actor) -> Outcome:
-            patient = snapshots.patient_by_code(tx, code)
+            patient = snapshots.locked_patient(tx, code)
             if patient is None or patient.id is None:
-                return Outcome.refuse(f"No patient with code {code[:40]!r}.")
-            snapshots.lock_patient(tx, patient.id)
+                return unknown_patient(code)
             now = self.clock.now()
-            reasons = [authority.pair_member(actor, snapshots.pair(patient),
+            reasons = [authority.of_pair(actor, snapshots.pair(patient),
                                              "schedule a session")]
             if at.tzinfo is None:
                 reasons.append("The session time has no timezone.")
@@ -75,7 +74,7 @@ class SessionService(ServiceBase):
 
         def body(tx: Session, actor: Actor, snap: SessionSnapshot) -> Outcome:
             decision = session_rules.may_prepare(snap, actor, "complete the checklist",
-                                                 "therapist")
+                                                 Role.THERAPIST)
             vitals, reasons = inputs.vitals(systolic, diastolic, heart_rate, spo2)
             known = {item.id for item in self.policy.checklist}
             unknown = sorted(ticked - known)
@@ -107,7 +106,8 @@ class SessionService(ServiceBase):
         """The prescriber's go for one dose, after a passing checklist, under the active plan."""
 
         def body(tx: Session, actor: Actor, snap: SessionSnapshot) -> Outcome:
-            decision = session_rules.may_prepare(snap, actor, "sign off the dose", "prescriber")
+            decision = session_rules.may_prepare(snap, actor, "sign off the dose",
+                                                 Role.PRESCRIBER)
             if decision.refused:
                 return Outcome.from_decision(decision)
             now = self.clock.now()
@@ -135,7 +135,8 @@ class SessionService(ServiceBase):
         """The therapist in the room, reading dose and route off the tablets, unprompted."""
 
         def body(tx: Session, actor: Actor, snap: SessionSnapshot) -> Outcome:
-            decision = session_rules.may_prepare(snap, actor, "confirm presence", "therapist")
+            decision = session_rules.may_prepare(snap, actor, "confirm presence",
+                                                 Role.THERAPIST)
             if decision.refused:
                 return Outcome.from_decision(decision)
             dose, dose_reason = inputs.positive_mg(dose_mg, "Dose on the dispensed tablets")

@@ -46,6 +46,15 @@ def patient_by_code(tx: Session, code: str) -> m.Patient | None:
     return tx.exec(select(m.Patient).where(m.Patient.code == code)).first()
 
 
+def locked_patient(tx: Session, code: str) -> m.Patient | None:
+    """The patient with this code, locked for the rest of the transaction."""
+    patient = patient_by_code(tx, code)
+    if patient is not None and patient.id is not None:
+        lock_patient(tx, patient.id)
+        tx.refresh(patient)
+    return patient
+
+
 def pair(patient: m.Patient) -> CarePair:
     assert patient.id is not None
     return CarePair(patient.id, patient.code, patient.prescriber_id, patient.therapist_id)
