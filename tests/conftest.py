@@ -1,9 +1,9 @@
 """One fixture, two databases: every store, service and gate test runs on SQLite and PostgreSQL.
 
-PostgreSQL comes from KAPBOT_TEST_POSTGRES_URL (default: the local server's
-`kapbot_test` database, created if missing). If it cannot be reached the PostgreSQL
-half of the suite fails loudly; it never skips. KAPBOT_TEST_DATABASES=sqlite narrows
-a local run on purpose.
+PostgreSQL comes from KAPBOT_TEST_POSTGRES_URL (default: the local server, user
+`postgres`); each run creates a database of its own, named after that one. If the
+server cannot be reached the PostgreSQL half of the suite fails loudly; it never skips.
+KAPBOT_TEST_DATABASES=sqlite narrows a local run on purpose.
 """
 
 import os
@@ -13,8 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine, text
 
 from kapbot.clock import ManualClock
 from kapbot.policy import Policy, load_policy
@@ -25,41 +24,43 @@ from kapbot.store.models import metadata
 from tests.clinic import Clinic
 
 POSTGRES_URL = os.environ.get("KAPBOT_TEST_POSTGRES_URL",
-                              "postgresql+psycopg://root@127.0.0.1:5432/kapbot_test")
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/kapbot_test")
 DATABASES = [d.strip() for d in os.environ.get("KAPBOT_TEST_DATABASES",
                                                "sqlite,postgresql").split(",") if d.strip()]
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def _create_postgres_database(url: str) -> None:
-    parsed = normalise_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                        {"n": parsed.database}).first()
-            if not exists:
-                connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    finally:
-        admin.dispose()
+def _admin_engine(url: str) -> Engine:
+    return create_engine(normalise_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """A freshly migrated PostgreSQL database for the whole run."""
+    """A migrated PostgreSQL database of this run's own, dropped at the end.
+
+    Named after the configured one plus the process id, so two test runs on one server
+    (a developer's and CI's, or parallel workers) never wipe each other's tables.
+    """
+    base = normalise_url(POSTGRES_URL)
+    url = base.set(database=f"{base.database}_{os.getpid()}")
+    shown = url.render_as_string(hide_password=True)
     try:
-        _create_postgres_database(POSTGRES_URL)
-        db = Database(POSTGRES_URL)
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        admin = _admin_engine(POSTGRES_URL)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}"'))
+            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+        db = Database(url.render_as_string(hide_password=False))
         migrate.upgrade(db)
         db.dispose()
-    except Exception as exc:
-        pytest.fail(f"PostgreSQL at {make_url(POSTGRES_URL).render_as_string(hide_password=True)}"
-                    f" is not usable ({exc.__class__.__name__}: {str(exc).splitlines()[0]}). "
-                    "Start it, set KAPBOT_TEST_POSTGRES_URL, or run with "
-                    "KAPBOT_TEST_DATABASES=sqlite on purpose.", pytrace=False)
-    yield POSTGRES_URL
+    except Exception as exc:  # any failure here must fail the run, loudly
+        pytest.fail(f"PostgreSQL at {shown} is not usable ({exc.__class__.__name__}: "
+                    f"{str(exc).strip().splitlines()[0]}). Start it, set "
+                    "KAPBOT_TEST_POSTGRES_URL, or run with KAPBOT_TEST_DATABASES=sqlite on "
+                    "purpose.", pytrace=False)
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
