@@ -10,7 +10,7 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 from kapbot.config import Settings
 from kapbot.policy import Policy, PolicyError, load_policy
@@ -32,7 +32,11 @@ class CliError(click.ClickException):
 
 @contextmanager
 def _database(settings: Settings) -> Iterator[Database]:
-    db = Database(settings.database_url)
+    try:
+        db = Database(settings.database_url)
+    except ArgumentError:
+        raise CliError("KAPBOT_DATABASE_URL is not a database URL (expected e.g. "
+                       "sqlite:///kapbot.db or postgresql://user@host/db)") from None
     try:
         yield db
     except (OperationalError, ProgrammingError) as exc:

@@ -238,4 +238,6 @@ def load_policy(path: Path | None = None) -> Policy:
         text = path.read_text("utf-8")
     except OSError as exc:
         raise PolicyError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise PolicyError(f"{path}: not a text file (expected UTF-8 TOML)") from None
     return parse_policy(text, str(path))
