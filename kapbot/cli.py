@@ -47,10 +47,10 @@ def _database(settings: Settings) -> Iterator[Database]:
 
 
 def _migrated(db: Database) -> None:
-    found = migrate.status(db)
-    if not found.up_to_date:
-        raise CliError(f"database {redact(db.url)} is at migration {found.current or 'none'}, "
-                       f"not {found.head}: run `kapbot db upgrade`")
+    try:
+        migrate.ensure_schema(db, allow_upgrade=False)
+    except migrate.SchemaError as exc:
+        raise CliError(f"database {redact(db.url)}: {exc}") from None
 
 
 def _emit(as_json: bool, data: dict[str, Any], table: Callable[[], Any]) -> None:

@@ -47,10 +47,6 @@ class Outcome:
         return cls(decision.reasons, decision.warnings)
 
 
-def unknown_patient(code: str) -> Outcome:
-    return Outcome.refuse(f"No patient with code {code[:40]!r}.")
-
-
 class _RefusedError(Exception):
     def __init__(self, outcome: Outcome) -> None:
         self.outcome = outcome
@@ -66,6 +62,17 @@ class ServiceBase:
         self.policy = policy
         self.clock = clock
         self.admins = admins
+
+    def _patient_subject(self, code: str) -> str:
+        """The audit subject for a patient. Text that is not a code (perhaps a name typed by
+        mistake) never enters the chain, where it could not be removed."""
+        return f"patient:{code}" if self.policy.code_is_valid(code) else "patient:(not a code)"
+
+    def _not_a_patient(self, code: str) -> Outcome:
+        if self.policy.code_is_valid(code):
+            return Outcome.refuse(f"No patient with code {code}.")
+        return Outcome.refuse(f"That is not a patient code: codes match "
+                              f"{self.policy.patient_code_pattern} and are never names.")
 
     def _run(self, actor_id: str, action: str, subject: str, body: Body) -> Outcome:
         """Run `body` as one audited transaction, retrying only races the user never sees."""

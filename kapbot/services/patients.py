@@ -19,7 +19,7 @@ class PatientService(ServiceBase):
         def body(tx: Session, actor: Actor) -> Outcome:
             reasons = [authority.admin(actor, "add a patient")]
             if not self.policy.code_is_valid(code):
-                reasons.append(f"Patient code {code[:40]!r} does not match the clinic's pattern "
+                reasons.append(f"The patient code does not match the clinic's pattern "
                                f"{self.policy.patient_code_pattern} (codes are opaque, never "
                                "names).")
             elif snapshots.patient_by_code(tx, code) is not None:
@@ -37,7 +37,7 @@ class PatientService(ServiceBase):
             tx.flush()
             return Outcome(id=row.id)
 
-        return self._run(actor_id, "add_patient", f"patient:{code}", body)
+        return self._run(actor_id, "add_patient", self._patient_subject(code), body)
 
     @staticmethod
     def _clinician(tx: Session, slack_user_id: str, role: str, reasons: list[str | None]

@@ -4,7 +4,7 @@ from sqlmodel import Session, col, func, select
 
 from kapbot.care import authority, dosing
 from kapbot.care.values import Actor
-from kapbot.services.base import Outcome, ServiceBase, unknown_patient
+from kapbot.services.base import Outcome, ServiceBase
 from kapbot.store import models as m
 from kapbot.store import snapshots
 
@@ -16,7 +16,7 @@ class PlanService(ServiceBase):
         def body(tx: Session, actor: Actor) -> Outcome:
             patient = snapshots.locked_patient(tx, code)
             if patient is None or patient.id is None:
-                return unknown_patient(code)
+                return self._not_a_patient(code)
             now = self.clock.now()
             who = authority.prescriber_of(actor, snapshots.pair(patient), "post a dose plan")
             terms, reasons = dosing.validate_plan(form, self.policy, now.astimezone(
@@ -41,4 +41,4 @@ class PlanService(ServiceBase):
             tx.flush()
             return Outcome(id=row.id)
 
-        return self._run(actor_id, "post_plan", f"patient:{code}", body)
+        return self._run(actor_id, "post_plan", self._patient_subject(code), body)

@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 from kapbot.care import authority, dosing, gate, inputs, session_rules
 from kapbot.care.values import Actor, Role, SessionSnapshot, SessionState
 from kapbot.care.wording import local
-from kapbot.services.base import Outcome, ServiceBase, unknown_patient
+from kapbot.services.base import Outcome, ServiceBase
 from kapbot.store import models as m
 from kapbot.store import snapshots
 
@@ -46,7 +46,7 @@ class SessionService(ServiceBase):
         def body(tx: Session, actor: Actor) -> Outcome:
             patient = snapshots.locked_patient(tx, code)
             if patient is None or patient.id is None:
-                return unknown_patient(code)
+                return self._not_a_patient(code)
             now = self.clock.now()
             reasons = [authority.of_pair(actor, snapshots.pair(patient),
                                              "schedule a session")]
@@ -64,7 +64,7 @@ class SessionService(ServiceBase):
             tx.flush()
             return Outcome(id=row.id)
 
-        return self._run(actor_id, "schedule_session", f"patient:{code}", body)
+        return self._run(actor_id, "schedule_session", self._patient_subject(code), body)
 
     def complete_checklist(self, actor_id: str, session_id: int, affirmed: Iterable[str],
                            systolic: object, diastolic: object, heart_rate: object,

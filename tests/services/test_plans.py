@@ -21,7 +21,10 @@ def test_a_therapist_cannot_post_a_plan(clinic: Clinic) -> None:
 
 def test_an_unknown_patient_is_named(clinic: Clinic) -> None:
     outcome = clinic.services.post_plan(PRESCRIBER, "KAP-9999", plan_form())
-    assert outcome.reasons == ("No patient with code 'KAP-9999'.",)
+    assert outcome.reasons == ("No patient with code KAP-9999.",)
+    named = clinic.services.post_plan(PRESCRIBER, "Jane Doe", plan_form())
+    assert named.reasons == ("That is not a patient code: codes match ^KAP-[0-9]{4}$ and are "
+                             "never names.",)
 
 
 def test_a_refused_plan_changes_nothing_and_leaves_one_audit_entry(clinic: Clinic) -> None:

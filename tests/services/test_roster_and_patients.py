@@ -54,8 +54,10 @@ def test_the_same_person_cannot_be_prescriber_and_therapist(clinic: Clinic) -> N
 
 def test_a_patient_code_must_match_the_clinics_pattern(clinic: Clinic) -> None:
     outcome = clinic.services.add_patient(ADMIN, "Jane Doe", PRESCRIBER, THERAPIST)
-    assert outcome.reasons == ("Patient code 'Jane Doe' does not match the clinic's pattern "
+    assert outcome.reasons == ("The patient code does not match the clinic's pattern "
                                "^KAP-[0-9]{4}$ (codes are opaque, never names).",)
+    entry = rows(clinic.services, AuditEntry)[-1]
+    assert "Jane" not in entry.subject + str(entry.reasons)  # a typed name never enters the chain
 
 
 def test_codes_are_unique_and_roles_are_checked(clinic: Clinic) -> None:
