@@ -20,6 +20,18 @@ class SessionState(StrEnum):
     ABORTED = "aborted"
 
 
+class Severity(StrEnum):
+    NONE = "none"
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+
+    @property
+    def flagged(self) -> bool:
+        """Moderate and severe events go to the top of the prescriber's summary."""
+        return self in (Severity.MODERATE, Severity.SEVERE)
+
+
 class FollowUpState(StrEnum):
     OPEN = "open"
     DONE = "done"

@@ -4,8 +4,8 @@ from collections.abc import Iterable
 
 from sqlmodel import Session
 
-from kapbot.care import inputs, session_rules, vitals
-from kapbot.care.values import Actor, Role, SessionSnapshot, SessionState
+from kapbot.care import authority, inputs, session_rules, vitals
+from kapbot.care.values import Actor, Role, SessionSnapshot, SessionState, Severity
 from kapbot.services.base import Outcome
 from kapbot.services.sessions import SessionService
 from kapbot.store import models as m
@@ -58,10 +58,13 @@ class MonitoringService(SessionService):
 
         return self._on_session(actor_id, "check_in", session_id, body)
 
-    def end_session(self, actor_id: str, session_id: int, discharge: Iterable[str]) -> Outcome:
+    def end_session(self, actor_id: str, session_id: int, discharge: Iterable[str],
+                    adverse_events: object = "", severity: str = Severity.NONE.value,
+                    notes: object = "") -> Outcome:
         """Sign out: after the minimum monitoring, with the discharge checklist affirmed.
 
-        Records the administered dose and creates the policy's integration follow-ups.
+        Records the administered dose, any adverse event, the therapist's notes for the
+        prescriber, and creates the policy's integration follow-ups.
         """
         affirmed = frozenset(discharge)
 
@@ -69,9 +72,11 @@ class MonitoringService(SessionService):
             now = self.clock.now()
             decision = session_rules.may_end(snap, actor, now, self.policy, affirmed)
             unknown = sorted(affirmed - {item.id for item in self.policy.discharge})
-            if decision.refused or unknown:
-                extra = [f"Unknown discharge item {', '.join(unknown)}."] if unknown else []
-                return Outcome.refuse(*decision.reasons, *extra)
+            event, level, for_prescriber, reasons = _end_form(adverse_events, severity, notes)
+            if unknown:
+                reasons.append(f"Unknown discharge item {', '.join(unknown)}.")
+            if decision.refused or reasons:
+                return Outcome.refuse(*decision.reasons, *reasons)
             assert actor.clinician_id is not None
             dose = tx.get(m.DosingSession, snap.id)
             assert dose is not None
@@ -79,9 +84,15 @@ class MonitoringService(SessionService):
                               state=SessionState.COMPLETED.value, ended_at=now,
                               ended_by=actor.clinician_id, administered_mg=dose.dose_mg):
                 return Outcome.refuse("The session has already ended.")
+            tx.refresh(dose)
             tx.add(m.ChecklistResponse(session_id=snap.id, kind="discharge",
                                        by_id=actor.clinician_id, at=now,
                                        affirmed=sorted(affirmed)))
+            if level is not Severity.NONE:
+                tx.add(m.AdverseEvent(session_id=snap.id, by_id=actor.clinician_id, at=now,
+                                      description=event, severity=level.value))
+            dose.prescriber_notes = for_prescriber or None
+            tx.add(dose)
             for planned in session_rules.follow_ups(now, self.policy):
                 tx.add(m.FollowUp(session_id=snap.id, patient_id=snap.pair.patient_id,
                                   kind=planned.kind, label=planned.label, due_at=planned.due_at,
@@ -90,6 +101,26 @@ class MonitoringService(SessionService):
             return Outcome(id=snap.id)
 
         return self._on_session(actor_id, "end_session", session_id, body)
+
+    def acknowledge_summary(self, actor_id: str, session_id: int) -> Outcome:
+        """The prescriber has read the post-session summary (the REMS monitoring form)."""
+
+        def body(tx: Session, actor: Actor, snap: SessionSnapshot) -> Outcome:
+            who = authority.prescriber_of(actor, snap.pair, "acknowledge the summary")
+            if who:
+                return Outcome.refuse(who)
+            if snap.state not in (SessionState.COMPLETED, SessionState.ABORTED):
+                return Outcome.refuse("The session has not ended: there is no summary yet.")
+            row = tx.get(m.DosingSession, snap.id)
+            assert row is not None
+            if row.summary_acknowledged_at is not None:
+                return Outcome.refuse("The summary was already acknowledged.")
+            row.summary_acknowledged_at = self.clock.now()
+            row.summary_acknowledged_by = actor.clinician_id
+            tx.add(row)
+            return Outcome(id=snap.id)
+
+        return self._on_session(actor_id, "acknowledge_summary", session_id, body)
 
     def abort_session(self, actor_id: str, session_id: int, reason: str) -> Outcome:
         """Stop a session in progress at once. The dose counts as taken for later limits."""
@@ -127,3 +158,21 @@ class MonitoringService(SessionService):
             return Outcome(id=snap.id)
 
         return self._on_session(actor_id, "cancel_session", session_id, body)
+
+
+def _end_form(adverse_events: object, severity: str, notes: object
+              ) -> tuple[str, Severity, str, list[str]]:
+    """The End session form's free text and severity, with every reason it is not usable."""
+    event, r1 = inputs.free_text(adverse_events, "Adverse events")
+    for_prescriber, r2 = inputs.free_text(notes, "Notes for the prescriber")
+    reasons = [r for r in (r1, r2) if r]
+    try:
+        level = Severity(severity.strip().lower())
+    except ValueError:
+        level = Severity.NONE
+        reasons.append(f"Severity must be one of {', '.join(s.value for s in Severity)}.")
+    if event and level is Severity.NONE and not reasons:
+        reasons.append("Choose the adverse event's severity (mild, moderate or severe).")
+    if level is not Severity.NONE and not event:
+        reasons.append("Describe the adverse event, or set its severity to none.")
+    return event or "", level, for_prescriber or "", reasons

@@ -52,3 +52,37 @@ class RosterService(ServiceBase):
             return Outcome(id=row.id)
 
         return self._run(actor_id, "add_clinician", f"clinician:{slack_user_id}", body)
+
+    def remove_role(self, actor_id: str, slack_user_id: str, role: str) -> Outcome:
+        """Take one role away. A clinician left with none becomes inactive, keeping history.
+
+        A prescriber or therapist who still holds a care pair's seat keeps that role until
+        the pair is changed, so no patient is ever left without one.
+        """
+        wanted = role.strip().lower()
+
+        def body(tx: Session, actor: Actor) -> Outcome:
+            reasons = [authority.admin(actor, "manage the roster"), user_id_reason(slack_user_id)]
+            if wanted not in set(Role):
+                reasons.append(f"Unknown role {wanted!r}: use prescriber, therapist or admin.")
+            found = [r for r in reasons if r]
+            if found:
+                return Outcome.refuse(*found)
+            row = tx.exec(select(m.Clinician).where(
+                m.Clinician.slack_user_id == slack_user_id)).first()
+            if row is None or not getattr(row, f"is_{wanted}"):
+                return Outcome.refuse(f"<@{slack_user_id}> does not hold the {wanted} role.")
+            seat = {Role.PRESCRIBER: m.Patient.prescriber_id,
+                    Role.THERAPIST: m.Patient.therapist_id}.get(Role(wanted))
+            if seat is not None:
+                codes = tx.exec(select(m.Patient.code).where(seat == row.id)).all()
+                if codes:
+                    return Outcome.refuse(f"<@{slack_user_id}> is the {wanted} of "
+                                          f"{', '.join(sorted(codes))}: change those care pairs "
+                                          "first.")
+            setattr(row, f"is_{wanted}", False)
+            row.active = row.is_prescriber or row.is_therapist or row.is_admin
+            tx.add(row)
+            return Outcome(id=row.id)
+
+        return self._run(actor_id, "remove_role", f"clinician:{slack_user_id}", body)

@@ -108,6 +108,9 @@ class DosingSession(SQLModel, table=True):
     ended_by: int | None = Field(default=None, foreign_key="clinician.id")
     administered_mg: int | None = None
     end_reason: str | None = Field(default=None, sa_type=String)
+    prescriber_notes: str | None = Field(default=None, sa_type=String)
+    summary_acknowledged_at: datetime | None = utc(nullable=True)
+    summary_acknowledged_by: int | None = Field(default=None, foreign_key="clinician.id")
 
 
 class ChecklistResponse(SQLModel, table=True):
@@ -166,6 +169,17 @@ class VitalSigns(SQLModel, table=True):
     spo2: int
     sedation_moaas: int | None = None
     dissociation: int | None = None
+
+
+class AdverseEvent(SQLModel, table=True):
+    __tablename__ = "adverse_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="dosing_session.id", index=True)
+    by_id: int = Field(foreign_key="clinician.id")
+    at: datetime = utc()
+    description: str = Field(sa_type=String)
+    severity: str = Field(max_length=10)  # mild | moderate | severe
 
 
 class PresenceCheckIn(SQLModel, table=True):

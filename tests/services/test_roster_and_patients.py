@@ -69,3 +69,20 @@ def test_codes_are_unique_and_roles_are_checked(clinic: Clinic) -> None:
 def test_only_an_admin_may_add_a_patient(clinic: Clinic) -> None:
     outcome = clinic.services.add_patient(PRESCRIBER, "KAP-0043", PRESCRIBER, THERAPIST)
     assert outcome.reasons == ("Only an administrator may add a patient.",)
+
+
+def test_a_role_is_removed_and_a_clinician_with_none_left_is_inactive(clinic: Clinic) -> None:
+    s = clinic.services
+    accepted(s.add_clinician(ADMIN, "UNEWADMIN", ["admin", "therapist"]))
+    accepted(s.remove_role(ADMIN, "UNEWADMIN", "therapist"))
+    accepted(s.remove_role(ADMIN, "UNEWADMIN", "admin"))
+    [row] = [c for c in rows(s, Clinician) if c.slack_user_id == "UNEWADMIN"]
+    assert (row.is_admin, row.is_therapist, row.active) == (False, False, False)
+    assert s.remove_role(ADMIN, "UNEWADMIN", "admin").reasons == (
+        "<@UNEWADMIN> does not hold the admin role.",)
+
+
+def test_a_care_pairs_clinician_keeps_the_role_while_in_the_pair(clinic: Clinic) -> None:
+    outcome = clinic.services.remove_role(ADMIN, THERAPIST, "therapist")
+    assert outcome.reasons == (f"<@{THERAPIST}> is the therapist of {CODE}: change those care "
+                               "pairs first.",)
