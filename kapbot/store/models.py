@@ -227,19 +227,30 @@ class AuditEntry(SQLModel, table=True):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """An outgoing Slack message, written in the same transaction as the change it announces."""
+    """An outgoing Slack message, written in the same transaction as the change it announces.
+
+    The row says *what* to tell *whom* (`kind`, `subject_id`, `channel`); the delivery
+    worker renders it from the database when it sends, so a card edited three times
+    before Slack answers is sent once, current. Delivered in `id` order per channel.
+    """
 
     __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_due", "state", "next_attempt_at"),
+                      Index("ix_outbox_message_channel", "channel", "state", "id"))
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=120, unique=True)
-    channel: str = Field(max_length=80)
+    kind: str = Field(max_length=40)
+    subject_id: int | None = None
+    channel: str = Field(max_length=80)  # a channel ID, or "@U…" for a direct message
     method: str = Field(default="chat.postMessage", max_length=40)
-    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    state: str = Field(default="pending", max_length=20)  # pending | sent | dead
+    edits: str | None = Field(default=None, max_length=120)  # key of the message to update
+    state: str = Field(default="pending", max_length=20)  # pending | sent | coalesced | dead
     attempts: int = 0
-    next_attempt_at: datetime = utc(index=True)
+    next_attempt_at: datetime = utc()
+    claimed_by: str | None = Field(default=None, max_length=80)
     last_error: str | None = Field(default=None, max_length=200)
+    slack_channel: str | None = Field(default=None, max_length=32)
     slack_ts: str | None = Field(default=None, max_length=32)
     created_at: datetime = utc()
     sent_at: datetime | None = utc(nullable=True)

@@ -1,0 +1,175 @@
+"""The delivery worker: the only code that sends kapbot's outgoing messages to Slack.
+
+Effects are at-least-once, made idempotent here: every post carries its outbox key in
+Slack message metadata, and a post retried after an ambiguous failure (a timeout after
+Slack may have accepted it) first looks for that key in the channel's recent history.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from kapbot.clock import Clock
+from kapbot.store import outbox
+from kapbot.store.db import Database
+from kapbot.store.outbox import Claimed
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT = "kapbot_message"
+# Errors that no retry can mend: dead-letter at once so an admin sees them.
+PERMANENT = {"invalid_blocks", "invalid_blocks_format", "channel_not_found", "not_in_channel",
+             "is_archived", "msg_too_long", "invalid_auth", "not_authed", "account_inactive",
+             "token_revoked", "missing_scope", "no_text", "invalid_arguments",
+             "message_not_found", "cant_update_message", "user_not_found", "method_deprecated"}
+
+Render = Callable[[Claimed], dict[str, Any] | None]
+
+
+class Delivery:
+    """Claims due outbox rows and sends them, one channel's messages in order."""
+
+    def __init__(self, db: Database, client: WebClient, render: Render, clock: Clock,
+                 worker: str, max_attempts: int = 8, lease: timedelta = timedelta(seconds=60),
+                 backoff: timedelta = timedelta(seconds=2)) -> None:
+        self.db, self.client, self.render, self.clock = db, client, render, clock
+        self.worker, self.max_attempts, self.lease, self.backoff = (
+            worker, max_attempts, lease, backoff)
+        self._dm_channels: dict[str, str] = {}
+        self._paused: dict[str, datetime] = {}  # method → not before, after a method-wide 429
+
+    def run_once(self, limit: int = 20) -> int:
+        """Deliver what is due now; return how many messages reached Slack."""
+        sent = 0
+        for message in outbox.claim(self.db, self.clock.now(), self.worker, self.lease, limit):
+            sent += self._deliver(message)
+        return sent
+
+    def _deliver(self, message: Claimed) -> int:
+        now = self.clock.now()
+        if now < self._paused.get(message.method, now):
+            outbox.retry_later(self.db, message.id, self.worker, self._paused[message.method],
+                               "rate limited")
+            return 0
+        if message.edits and outbox.newer_edit_pending(self.db, message):
+            outbox.coalesced(self.db, message.id, self.worker, now)
+            return 0
+        try:
+            where = self._send(message)
+        except SlackApiError as exc:
+            self._failed(message, exc)
+            return 0
+        except _MustWaitError as waiting:
+            self._retry(message, str(waiting), now + self.backoff)
+            return 0
+        except (OSError, TimeoutError) as exc:  # connection refused, reset, timed out
+            self._retry(message, f"no answer from Slack ({type(exc).__name__})",
+                        now + self._backoff(message))
+            return 0
+        outbox.sent(self.db, message.id, self.worker, self.clock.now(), *where)
+        return 1
+
+    def _send(self, message: Claimed) -> tuple[str | None, str | None]:
+        content = self.render(message)
+        if content is None:  # nothing left to say (e.g. the subject is gone)
+            return None, None
+        if message.method == "chat.update":
+            target = outbox.delivered(self.db, message.edits or "")
+            if target is None:
+                raise _MustWaitError("the message to edit has not been delivered yet")
+            channel, ts = target
+            self.client.api_call("chat.update", json={**content, "channel": channel, "ts": ts})
+            return channel, ts
+        channel = self._channel(message.channel)
+        if message.method != "chat.postMessage":
+            response = self.client.api_call(message.method, json={**content, "channel": channel})
+            return channel, response.get("ts")
+        if message.attempts > 1 and (ts := self._already_posted(channel, message.key)):
+            return channel, ts
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": message.key}}
+        response = self.client.api_call("chat.postMessage", json={
+            **content, "channel": channel, "metadata": metadata})
+        return response.get("channel", channel), response.get("ts")
+
+    def _channel(self, target: str) -> str:
+        """A channel ID as is; `@U…` becomes the bot's direct-message channel with that user."""
+        if not target.startswith("@"):
+            return target
+        user = target[1:]
+        if user not in self._dm_channels:
+            opened = self.client.conversations_open(users=user)
+            self._dm_channels[user] = opened["channel"]["id"]
+        return self._dm_channels[user]
+
+    def _already_posted(self, channel: str, key: str) -> str | None:
+        """The ts of a message this key already produced, if an earlier try got through."""
+        history = self.client.conversations_history(channel=channel, limit=100,
+                                                    include_all_metadata=True)
+        for found in history.get("messages", []):
+            meta = found.get("metadata") or {}
+            if (meta.get("event_type") == METADATA_EVENT
+                    and (meta.get("event_payload") or {}).get("key") == key):
+                return str(found["ts"])
+        return None
+
+    def _failed(self, message: Claimed, exc: SlackApiError) -> None:
+        response = exc.response
+        error = str(response.get("error") or f"HTTP {response.status_code}")
+        now = self.clock.now()
+        if response.status_code == 429:
+            wait = timedelta(seconds=int(response.headers.get("Retry-After", 1) or 1))
+            if message.method not in ("chat.postMessage", "chat.update"):
+                self._paused[message.method] = now + wait
+            outbox.retry_later(self.db, message.id, self.worker, now + wait, "rate limited")
+        elif error in PERMANENT:
+            log.warning("outbox message %s dead-lettered: %s", message.id, error)
+            outbox.dead(self.db, message.id, self.worker, error)
+        else:
+            self._retry(message, error, now + self._backoff(message))
+
+    def _retry(self, message: Claimed, error: str, at: datetime) -> None:
+        if message.attempts >= self.max_attempts:
+            log.warning("outbox message %s dead-lettered after %s attempts: %s", message.id,
+                        message.attempts, error)
+            outbox.dead(self.db, message.id, self.worker, error)
+        else:
+            outbox.retry_later(self.db, message.id, self.worker, at, error)
+
+    def _backoff(self, message: Claimed) -> timedelta:
+        return min(self.backoff * 2 ** (message.attempts - 1), timedelta(minutes=5))
+
+
+class _MustWaitError(Exception):
+    """Not a failure: the message must wait for another to be delivered first."""
+
+
+class DeliveryThread(threading.Thread):
+    """Runs the worker until stopped; a service commit can `wake` it for low latency."""
+
+    def __init__(self, delivery: Delivery, poll: float = 1.0) -> None:
+        super().__init__(name="kapbot-delivery", daemon=True)
+        self.delivery, self.poll = delivery, poll
+        self._wake, self._stop = threading.Event(), threading.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.delivery.run_once() > 0
+            except Exception:  # the worker must outlive one bad round; the row stays queued
+                log.exception("delivery round failed")
+                busy = False
+            if not busy:
+                self._wake.wait(self.poll)
+                self._wake.clear()

@@ -1,0 +1,121 @@
+"""The transactional outbox: queued inside a use case's transaction, claimed by a worker.
+
+Claims are leases: a claimed row's `next_attempt_at` moves forward by the lease, so a
+worker that dies mid-send gives the row back when the lease ends. Only the oldest
+pending row of each channel is claimable, which keeps each channel's messages in order.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from kapbot.store.db import Database
+from kapbot.store.models import OutboxMessage
+
+PENDING, SENT, COALESCED, DEAD = "pending", "sent", "coalesced", "dead"
+
+
+def enqueue(tx: Session, *, key: str, kind: str, channel: str, now: datetime,
+            subject_id: int | None = None, edits: str | None = None,
+            method: str = "chat.postMessage") -> None:
+    """Queue one message. A key already queued is left alone: the same effect, once."""
+    values = {"key": key, "kind": kind, "channel": channel, "subject_id": subject_id,
+              "edits": edits, "method": method, "state": PENDING, "attempts": 0,
+              "next_attempt_at": now, "created_at": now}
+    dialect = postgresql if tx.get_bind().dialect.name == "postgresql" else sqlite
+    tx.execute(dialect.insert(OutboxMessage).values(**values).on_conflict_do_nothing(
+        index_elements=["key"]))
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    key: str
+    kind: str
+    subject_id: int | None
+    channel: str
+    method: str
+    edits: str | None
+    attempts: int
+
+
+def claim(db: Database, now: datetime, worker: str, lease: timedelta, limit: int = 20
+          ) -> list[Claimed]:
+    """Take up to `limit` due messages, the oldest pending one of each channel."""
+    earlier = aliased(OutboxMessage)
+    due = (select(OutboxMessage.id)
+           .where(col(OutboxMessage.state) == PENDING, col(OutboxMessage.next_attempt_at) <= now,
+                  ~exists().where(and_(earlier.channel == OutboxMessage.channel,
+                                       earlier.state == PENDING,
+                                       col(earlier.id) < OutboxMessage.id)))
+           .order_by(col(OutboxMessage.id)).limit(limit))
+    with db.transaction() as tx:
+        if not db.is_sqlite:
+            due = due.with_for_update(skip_locked=True, of=OutboxMessage)
+        ids = list(tx.execute(due).scalars())
+        if not ids:
+            return []
+        rows = tx.execute(update(OutboxMessage).where(col(OutboxMessage.id).in_(ids))
+                          .values(next_attempt_at=now + lease, claimed_by=worker,
+                                  attempts=OutboxMessage.attempts + 1)
+                          .returning(OutboxMessage)).scalars().all()
+        return sorted((Claimed(r.id, r.key, r.kind, r.subject_id, r.channel, r.method, r.edits,
+                               r.attempts) for r in rows if r.id is not None),
+                      key=lambda c: c.id)
+
+
+def _finish(db: Database, message_id: int, worker: str, **values: object) -> bool:
+    """Record a result, but only while this worker still holds the claim."""
+    with db.transaction() as tx:
+        result = tx.execute(update(OutboxMessage).where(
+            col(OutboxMessage.id) == message_id, col(OutboxMessage.claimed_by) == worker,
+            col(OutboxMessage.state) == PENDING).values(**values))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def sent(db: Database, message_id: int, worker: str, now: datetime, channel: str | None,
+         ts: str | None) -> bool:
+    return _finish(db, message_id, worker, state=SENT, sent_at=now, slack_channel=channel,
+                   slack_ts=ts, last_error=None)
+
+
+def coalesced(db: Database, message_id: int, worker: str, now: datetime) -> bool:
+    """An edit made redundant by a newer edit of the same message."""
+    return _finish(db, message_id, worker, state=COALESCED, sent_at=now)
+
+
+def retry_later(db: Database, message_id: int, worker: str, at: datetime, error: str) -> bool:
+    return _finish(db, message_id, worker, next_attempt_at=at, last_error=error[:200],
+                   claimed_by=None)
+
+
+def dead(db: Database, message_id: int, worker: str, error: str) -> bool:
+    return _finish(db, message_id, worker, state=DEAD, last_error=error[:200])
+
+
+def delivered(db: Database, key: str) -> tuple[str, str] | None:
+    """Where a message landed (channel, ts), once Slack accepted it."""
+    with db.reading() as tx:
+        row = tx.execute(select(OutboxMessage.slack_channel, OutboxMessage.slack_ts).where(
+            col(OutboxMessage.key) == key, col(OutboxMessage.state) == SENT)).first()
+    return (row[0], row[1]) if row and row[0] and row[1] else None
+
+
+def newer_edit_pending(db: Database, message: Claimed) -> bool:
+    with db.reading() as tx:
+        return tx.execute(select(OutboxMessage.id).where(
+            col(OutboxMessage.edits) == message.edits, col(OutboxMessage.state) == PENDING,
+            col(OutboxMessage.id) > message.id).limit(1)).first() is not None
+
+
+def revive(db: Database, message_id: int, now: datetime) -> bool:
+    """An admin's retry of a dead-lettered message: pending again, attempts reset."""
+    with db.transaction() as tx:
+        result = tx.execute(update(OutboxMessage).where(
+            col(OutboxMessage.id) == message_id, col(OutboxMessage.state) == DEAD).values(
+            state=PENDING, attempts=0, next_attempt_at=now, claimed_by=None))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
