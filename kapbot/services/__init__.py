@@ -5,10 +5,12 @@ from kapbot.services.followups import FollowUpService
 from kapbot.services.monitoring import MonitoringService
 from kapbot.services.patients import PatientService
 from kapbot.services.plans import PlanService
+from kapbot.services.queries import QueryService
 from kapbot.services.roster import RosterService
 
 
-class Services(RosterService, PatientService, PlanService, MonitoringService, FollowUpService):
+class Services(RosterService, PatientService, PlanService, MonitoringService, FollowUpService,
+               QueryService):
     """Every use case kapbot offers, over one database, policy and clock."""
 
 

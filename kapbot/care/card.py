@@ -1,0 +1,75 @@
+"""What the session card says, decided here so the card and the gate can never disagree."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from kapbot.care import gate
+from kapbot.care.values import SessionSnapshot, SessionState
+from kapbot.policy import Policy
+
+
+class Mark(StrEnum):
+    MET = "met"
+    WAITING = "waiting"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One requirement as the card shows it: its mark, who did it and when, and why not."""
+
+    title: str
+    mark: Mark
+    by: int | None
+    at: datetime | None
+    reasons: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FollowUpLine:
+    label: str
+    due_at: datetime
+    window_ends_at: datetime
+    state: str
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """Everything the session card shows, read in one transaction."""
+
+    snapshot: SessionSnapshot
+    now: datetime
+    people: Mapping[int, str]  # clinician id → Slack user ID, for mentions
+    ended_at: datetime | None = None
+    dose_mg: int | None = None
+    follow_ups: tuple[FollowUpLine, ...] = ()
+
+
+def _who(s: SessionSnapshot, key: str) -> tuple[int | None, datetime | None, bool]:
+    """Who acted on a requirement and when, and whether anything was done at all."""
+    record = {"plan": None, "checklist": s.checklist, "sign_off": s.sign_off,
+              "presence": s.presence}.get(key)
+    if key == "plan":
+        return (s.plan.prescriber_id, None, True) if s.plan else (None, None, False)
+    if key in ("two_people", "timing"):
+        return None, None, True
+    if record is None:
+        return None, None, False
+    return record.by, record.at, True
+
+
+def lines(s: SessionSnapshot, now: datetime, policy: Policy) -> tuple[Line, ...]:
+    """The six requirements, each met, waiting (nothing done yet) or failed."""
+    out = []
+    for req in gate.requirements(s, now, policy):
+        by, at, done = _who(s, req.key)
+        mark = Mark.MET if req.met else (Mark.FAILED if done else Mark.WAITING)
+        out.append(Line(req.title, mark, by, at, req.reasons, req.warnings))
+    return tuple(out)
+
+
+def is_open(s: SessionSnapshot) -> bool:
+    return s.state in (SessionState.SCHEDULED, SessionState.IN_PROGRESS)
