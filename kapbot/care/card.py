@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from kapbot.care import gate
-from kapbot.care.values import SessionSnapshot, SessionState
+from kapbot.care.values import SessionSnapshot
 from kapbot.policy import Policy
 
 
@@ -50,15 +50,13 @@ class SessionView:
 
 def _who(s: SessionSnapshot, key: str) -> tuple[int | None, datetime | None, bool]:
     """Who acted on a requirement and when, and whether anything was done at all."""
-    record = {"plan": None, "checklist": s.checklist, "sign_off": s.sign_off,
-              "presence": s.presence}.get(key)
     if key == "plan":
         return (s.plan.prescriber_id, None, True) if s.plan else (None, None, False)
-    if key in ("two_people", "timing"):
+    record = {"checklist": s.checklist, "sign_off": s.sign_off, "presence": s.presence}
+    if key not in record:  # two people, timing: facts, not anyone's act
         return None, None, True
-    if record is None:
-        return None, None, False
-    return record.by, record.at, True
+    found = record[key]
+    return (found.by, found.at, True) if found is not None else (None, None, False)
 
 
 def lines(s: SessionSnapshot, now: datetime, policy: Policy) -> tuple[Line, ...]:
@@ -70,6 +68,3 @@ def lines(s: SessionSnapshot, now: datetime, policy: Policy) -> tuple[Line, ...]
         out.append(Line(req.title, mark, by, at, req.reasons, req.warnings))
     return tuple(out)
 
-
-def is_open(s: SessionSnapshot) -> bool:
-    return s.state in (SessionState.SCHEDULED, SessionState.IN_PROGRESS)
