@@ -1,11 +1,13 @@
 """A session in progress, and the ways it ends: completed, aborted, or cancelled before it began."""
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlmodel import Session
 
 from kapbot.care import authority, inputs, session_rules, vitals
 from kapbot.care.values import Actor, Role, SessionSnapshot, SessionState, Severity
+from kapbot.services import notify
 from kapbot.services.base import Outcome
 from kapbot.services.sessions import SessionService
 from kapbot.store import models as m
@@ -98,9 +100,16 @@ class MonitoringService(SessionService):
                                   kind=planned.kind, label=planned.label, due_at=planned.due_at,
                                   window_ends_at=planned.window_ends_at))
             tx.flush()
+            self._summarise(tx, snap, now)
             return Outcome(id=snap.id)
 
         return self._on_session(actor_id, "end_session", session_id, body)
+
+    def _summarise(self, tx: Session, snap: SessionSnapshot, now: datetime) -> None:
+        """The post-session summary goes to the prescriber as a direct message, at once."""
+        prescriber = tx.get(m.Clinician, snap.pair.prescriber_id)
+        assert prescriber is not None
+        notify.send_summary(tx, snap.id, prescriber.slack_user_id, now)
 
     def acknowledge_summary(self, actor_id: str, session_id: int) -> Outcome:
         """The prescriber has read the post-session summary (the REMS monitoring form)."""
@@ -118,6 +127,7 @@ class MonitoringService(SessionService):
             row.summary_acknowledged_at = self.clock.now()
             row.summary_acknowledged_by = actor.clinician_id
             tx.add(row)
+            notify.refresh_summary(tx, snap.id, actor.slack_user_id, self.clock.now())
             return Outcome(id=snap.id)
 
         return self._on_session(actor_id, "acknowledge_summary", session_id, body)
@@ -138,6 +148,7 @@ class MonitoringService(SessionService):
                               ended_by=actor.clinician_id, administered_mg=row.dose_mg,
                               end_reason=why):
                 return Outcome.refuse("The session has already ended.")
+            self._summarise(tx, snap, self.clock.now())
             return Outcome(id=snap.id)
 
         return self._on_session(actor_id, "abort_session", session_id, body)

@@ -4,6 +4,7 @@ from sqlmodel import Session, select
 
 from kapbot.care import authority
 from kapbot.care.values import Actor
+from kapbot.services import notify
 from kapbot.services.base import Outcome, ServiceBase
 from kapbot.services.roster import user_id_reason
 from kapbot.store import models as m
@@ -35,6 +36,9 @@ class PatientService(ServiceBase):
                             channel_id=channel_id, created_at=self.clock.now())
             tx.add(row)
             tx.flush()
+            assert row.id is not None
+            if channel_id is None:
+                notify.open_pair_channel(tx, row.id, self.clock.now())
             return Outcome(id=row.id)
 
         return self._run(actor_id, "add_patient", self._patient_subject(code), body)

@@ -3,7 +3,8 @@
 from sqlmodel import Session, col, func, select
 
 from kapbot.care import authority, dosing
-from kapbot.care.values import Actor
+from kapbot.care.values import Actor, SessionState
+from kapbot.services import notify
 from kapbot.services.base import Outcome, ServiceBase
 from kapbot.store import models as m
 from kapbot.store import snapshots
@@ -39,6 +40,11 @@ class PlanService(ServiceBase):
                              valid_until=terms.valid_until, notes=terms.notes, created_at=now)
             tx.add(row)
             tx.flush()
+            for session_id in tx.exec(select(m.DosingSession.id).where(
+                    m.DosingSession.patient_id == patient.id,
+                    m.DosingSession.state == SessionState.SCHEDULED.value)):
+                assert session_id is not None
+                notify.refresh_card(tx, session_id, patient.id, now)  # sign-offs are void now
             return Outcome(id=row.id)
 
         return self._run(actor_id, "post_plan", self._patient_subject(code), body)

@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 from kapbot.care import authority, dosing, gate, inputs, session_rules
 from kapbot.care.values import Actor, Role, SessionSnapshot, SessionState
 from kapbot.care.wording import local
+from kapbot.services import notify
 from kapbot.services.base import Outcome, ServiceBase
 from kapbot.store import models as m
 from kapbot.store import snapshots
@@ -29,7 +30,10 @@ class SessionService(ServiceBase):
             snap = snapshots.session_snapshot(tx, session_id)
             if snap is None:
                 return Outcome.refuse(f"No session {session_id}.")
-            return body(tx, actor, snap)
+            outcome = body(tx, actor, snap)
+            if outcome.ok:
+                notify.refresh_card(tx, snap.id, snap.pair.patient_id, self.clock.now())
+            return outcome
 
         return self._run(actor_id, action, f"session:{session_id}", run)
 
@@ -62,6 +66,8 @@ class SessionService(ServiceBase):
                                   created_by=actor.clinician_id)
             tx.add(row)
             tx.flush()
+            assert row.id is not None
+            notify.post_card(tx, row.id, patient.id, now)
             return Outcome(id=row.id)
 
         return self._run(actor_id, "schedule_session", self._patient_subject(code), body)

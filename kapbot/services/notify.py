@@ -1,0 +1,53 @@
+"""What a change tells whom: outbox rows written inside the change's own transaction.
+
+Destinations are addresses the delivery worker resolves when it sends: `pair:<patient>`
+is that patient's care-pair channel (which may not exist yet when the row is written),
+`@U…` a direct message. Keys make each effect happen once.
+"""
+
+from datetime import datetime
+from uuid import uuid4
+
+from sqlmodel import Session
+
+from kapbot.store import outbox
+
+SESSION_CARD, SUMMARY, PAIR_CHANNEL = "session_card", "summary", "pair_channel"
+
+
+def pair(patient_id: int) -> str:
+    return f"pair:{patient_id}"
+
+
+def direct(slack_user_id: str) -> str:
+    return f"@{slack_user_id}"
+
+
+def open_pair_channel(tx: Session, patient_id: int, now: datetime) -> None:
+    """Create the private channel, invite the pair, introduce kapbot — once."""
+    outbox.enqueue(tx, key=f"pair_channel:{patient_id}", kind=PAIR_CHANNEL,
+                   subject_id=patient_id, channel=pair(patient_id), now=now,
+                   method="conversations.create")
+
+
+def post_card(tx: Session, session_id: int, patient_id: int, now: datetime) -> None:
+    outbox.enqueue(tx, key=f"card:{session_id}", kind=SESSION_CARD, subject_id=session_id,
+                   channel=pair(patient_id), now=now)
+
+
+def refresh_card(tx: Session, session_id: int, patient_id: int, now: datetime) -> None:
+    """Edit the card to show the change; several edits in a row are sent as one."""
+    outbox.enqueue(tx, key=f"card:{session_id}:{uuid4().hex}", kind=SESSION_CARD,
+                   subject_id=session_id, channel=pair(patient_id), now=now,
+                   edits=f"card:{session_id}", method="chat.update")
+
+
+def send_summary(tx: Session, session_id: int, prescriber: str, now: datetime) -> None:
+    outbox.enqueue(tx, key=f"summary:{session_id}", kind=SUMMARY, subject_id=session_id,
+                   channel=direct(prescriber), now=now)
+
+
+def refresh_summary(tx: Session, session_id: int, prescriber: str, now: datetime) -> None:
+    outbox.enqueue(tx, key=f"summary:{session_id}:{uuid4().hex}", kind=SUMMARY,
+                   subject_id=session_id, channel=direct(prescriber), now=now,
+                   edits=f"summary:{session_id}", method="chat.update")
