@@ -68,3 +68,48 @@ def lines(s: SessionSnapshot, now: datetime, policy: Policy) -> tuple[Line, ...]
         out.append(Line(req.title, mark, by, at, req.reasons, req.warnings))
     return tuple(out)
 
+
+
+@dataclass(frozen=True)
+class Reading:
+    at: datetime
+    phase: str
+    systolic: int
+    diastolic: int
+    heart_rate: int
+    spo2: int
+    sedation: int | None = None
+    dissociation: int | None = None
+
+
+@dataclass(frozen=True)
+class AdverseEventLine:
+    description: str
+    severity: str
+
+
+@dataclass(frozen=True)
+class SummaryView:
+    """The post-session summary the prescriber receives: the monitoring record of one session."""
+
+    code: str
+    session_id: int
+    outcome: str
+    dose_mg: int | None
+    route: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    therapist: str
+    readings: tuple[Reading, ...]
+    check_ins: tuple[datetime, ...]
+    adverse_events: tuple[AdverseEventLine, ...]
+    notes: str
+    abort_reason: str = ""
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+
+    @property
+    def monitoring_minutes(self) -> int | None:
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return int((self.ended_at - self.started_at).total_seconds() // 60)

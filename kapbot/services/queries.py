@@ -2,7 +2,13 @@
 
 from sqlmodel import col, select
 
-from kapbot.care.card import FollowUpLine, SessionView
+from kapbot.care.card import (
+    AdverseEventLine,
+    FollowUpLine,
+    Reading,
+    SessionView,
+    SummaryView,
+)
 from kapbot.services.base import ServiceBase
 from kapbot.store import models as m
 from kapbot.store import snapshots
@@ -28,3 +34,36 @@ class QueryService(ServiceBase):
                 ended_at=row.ended_at, dose_mg=row.dose_mg,
                 follow_ups=tuple(FollowUpLine(f.label, f.due_at, f.window_ends_at, f.state)
                                  for f in follow_ups))
+
+    def summary_view(self, session_id: int) -> SummaryView | None:
+        """The monitoring record of an ended session, for the prescriber's direct message."""
+        with self.db.reading() as tx:
+            row = tx.get(m.DosingSession, session_id)
+            if row is None or row.ended_at is None or row.started_at is None:
+                return None
+            patient = tx.get(m.Patient, row.patient_id)
+            therapist = tx.get(m.Clinician, patient.therapist_id) if patient else None
+            acknowledger = (tx.get(m.Clinician, row.summary_acknowledged_by)
+                            if row.summary_acknowledged_by else None)
+            assert patient is not None and therapist is not None
+            readings = tx.exec(select(m.VitalSigns).where(m.VitalSigns.session_id == session_id)
+                               .order_by(col(m.VitalSigns.at))).all()
+            check_ins = tx.exec(select(m.PresenceCheckIn.at).where(
+                m.PresenceCheckIn.session_id == session_id).order_by(
+                col(m.PresenceCheckIn.at))).all()
+            events = tx.exec(select(m.AdverseEvent).where(
+                m.AdverseEvent.session_id == session_id)).all()
+            return SummaryView(
+                code=patient.code, session_id=session_id, outcome=row.state,
+                dose_mg=row.administered_mg, route=row.route, started_at=row.started_at,
+                ended_at=row.ended_at, therapist=therapist.slack_user_id,
+                readings=tuple(Reading(v.at, v.phase, v.systolic, v.diastolic, v.heart_rate,
+                                       v.spo2, v.sedation_moaas, v.dissociation)
+                               for v in readings),
+                check_ins=tuple(check_ins),
+                adverse_events=tuple(AdverseEventLine(e.description, e.severity)
+                                     for e in events),
+                notes=row.prescriber_notes or "",
+                abort_reason=(row.end_reason or "") if row.state == "aborted" else "",
+                acknowledged_at=row.summary_acknowledged_at,
+                acknowledged_by=acknowledger.slack_user_id if acknowledger else None)

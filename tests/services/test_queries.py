@@ -31,3 +31,17 @@ def test_a_completed_session_view_lists_its_follow_ups(clinic: Clinic) -> None:
 
 def test_an_unknown_session_has_no_view(clinic: Clinic) -> None:
     assert clinic.services.session_view(404) is None
+
+
+def test_the_summary_view_is_the_sessions_monitoring_record(clinic: Clinic) -> None:
+    clinic.post_plan()
+    session = clinic.run_session()
+    view = clinic.services.summary_view(session)
+    assert view is not None
+    assert (view.code, view.dose_mg, view.route, view.monitoring_minutes) == (
+        "KAP-0042", 100, "sublingual", 125)
+    assert [r.phase for r in view.readings] == ["pre_dose"]
+    assert view.acknowledged_at is None
+    accepted(clinic.services.acknowledge_summary(PRESCRIBER, session))
+    acknowledged = clinic.services.summary_view(session)
+    assert acknowledged is not None and acknowledged.acknowledged_by == PRESCRIBER
