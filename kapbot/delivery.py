@@ -7,9 +7,8 @@ Slack may have accepted it) first looks for that key in the channel's recent his
 
 import logging
 import threading
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -28,16 +27,25 @@ PERMANENT = {"invalid_blocks", "invalid_blocks_format", "channel_not_found", "no
              "token_revoked", "missing_scope", "no_text", "invalid_arguments",
              "message_not_found", "cant_update_message", "user_not_found", "method_deprecated"}
 
-Render = Callable[[Claimed], dict[str, Any] | None]
+
+
+class Content(Protocol):
+    """What to say and where: supplied by `kapbot.outgoing` (it reads the database)."""
+
+    def render(self, message: Claimed) -> dict[str, Any] | None: ...
+
+    def resolve(self, address: str) -> str | None: ...
+
+    def opened(self, message: Claimed, channel_id: str) -> None: ...
 
 
 class Delivery:
     """Claims due outbox rows and sends them, one channel's messages in order."""
 
-    def __init__(self, db: Database, client: WebClient, render: Render, clock: Clock,
+    def __init__(self, db: Database, client: WebClient, content: Content, clock: Clock,
                  worker: str, max_attempts: int = 8, lease: timedelta = timedelta(seconds=60),
                  backoff: timedelta = timedelta(seconds=2)) -> None:
-        self.db, self.client, self.render, self.clock = db, client, render, clock
+        self.db, self.client, self.content, self.clock = db, client, content, clock
         self.worker, self.max_attempts, self.lease, self.backoff = (
             worker, max_attempts, lease, backoff)
         self._dm_channels: dict[str, str] = {}
@@ -75,9 +83,11 @@ class Delivery:
         return 1
 
     def _send(self, message: Claimed) -> tuple[str | None, str | None]:
-        content = self.render(message)
+        content = self.content.render(message)
         if content is None:  # nothing left to say (e.g. the subject is gone)
             return None, None
+        if message.method == "conversations.create":
+            return self._create_channel(message, content)
         if message.method == "chat.update":
             target = outbox.delivered(self.db, message.edits or "")
             if target is None:
@@ -86,9 +96,6 @@ class Delivery:
             self.client.api_call("chat.update", json={**content, "channel": channel, "ts": ts})
             return channel, ts
         channel = self._channel(message.channel)
-        if message.method != "chat.postMessage":
-            response = self.client.api_call(message.method, json={**content, "channel": channel})
-            return channel, response.get("ts")
         if message.attempts > 1 and (ts := self._already_posted(channel, message.key)):
             return channel, ts
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": message.key}}
@@ -96,15 +103,30 @@ class Delivery:
             **content, "channel": channel, "metadata": metadata})
         return response.get("channel", channel), response.get("ts")
 
-    def _channel(self, target: str) -> str:
-        """A channel ID as is; `@U…` becomes the bot's direct-message channel with that user."""
-        if not target.startswith("@"):
-            return target
-        user = target[1:]
-        if user not in self._dm_channels:
-            opened = self.client.conversations_open(users=user)
-            self._dm_channels[user] = opened["channel"]["id"]
-        return self._dm_channels[user]
+    def _create_channel(self, message: Claimed, content: dict[str, Any]
+                        ) -> tuple[str | None, str | None]:
+        """A private channel, its members invited, then recorded for the messages after it."""
+        invite = content.pop("invite", [])
+        created = self.client.api_call("conversations.create", json=content)
+        channel = created["channel"]["id"]
+        if invite:
+            self.client.api_call("conversations.invite",
+                                 json={"channel": channel, "users": ",".join(invite)})
+        self.content.opened(message, channel)
+        return channel, None
+
+    def _channel(self, address: str) -> str:
+        """A channel ID for an outbox address; `@U…` is the bot's direct message with U…."""
+        if address.startswith("@"):
+            user = address[1:]
+            if user not in self._dm_channels:
+                opened = self.client.conversations_open(users=user)
+                self._dm_channels[user] = opened["channel"]["id"]
+            return self._dm_channels[user]
+        channel = self.content.resolve(address)
+        if channel is None:
+            raise _MustWaitError(f"{address} has no Slack channel yet")
+        return channel
 
     def _already_posted(self, channel: str, key: str) -> str | None:
         """The ts of a message this key already produced, if an earlier try got through."""

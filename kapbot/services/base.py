@@ -19,6 +19,7 @@ from kapbot.store import audit, snapshots
 from kapbot.store.db import Database, is_retryable
 
 MAX_ATTEMPTS = 8
+SYSTEM_ACTOR = "kapbot"  # kapbot's own workers, in the audit trail
 CONFLICT = "Someone else changed this at the same moment; nothing was saved. Please try again."
 
 

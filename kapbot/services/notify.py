@@ -12,7 +12,8 @@ from sqlmodel import Session
 
 from kapbot.store import outbox
 
-SESSION_CARD, SUMMARY, PAIR_CHANNEL = "session_card", "summary", "pair_channel"
+SESSION_CARD, SUMMARY = "session_card", "summary"
+PAIR_CHANNEL, PAIR_INTRO = "pair_channel", "pair_intro"
 
 
 def pair(patient_id: int) -> str:
@@ -28,6 +29,11 @@ def open_pair_channel(tx: Session, patient_id: int, now: datetime) -> None:
     outbox.enqueue(tx, key=f"pair_channel:{patient_id}", kind=PAIR_CHANNEL,
                    subject_id=patient_id, channel=pair(patient_id), now=now,
                    method="conversations.create")
+
+
+def introduce_pair(tx: Session, patient_id: int, now: datetime) -> None:
+    outbox.enqueue(tx, key=f"pair_intro:{patient_id}", kind=PAIR_INTRO, subject_id=patient_id,
+                   channel=pair(patient_id), now=now)
 
 
 def post_card(tx: Session, session_id: int, patient_id: int, now: datetime) -> None:

@@ -5,7 +5,7 @@ from sqlmodel import Session, select
 from kapbot.care import authority
 from kapbot.care.values import Actor
 from kapbot.services import notify
-from kapbot.services.base import Outcome, ServiceBase
+from kapbot.services.base import SYSTEM_ACTOR, Outcome, ServiceBase
 from kapbot.services.roster import user_id_reason
 from kapbot.store import models as m
 from kapbot.store import snapshots
@@ -39,6 +39,7 @@ class PatientService(ServiceBase):
             assert row.id is not None
             if channel_id is None:
                 notify.open_pair_channel(tx, row.id, self.clock.now())
+                notify.introduce_pair(tx, row.id, self.clock.now())
             return Outcome(id=row.id)
 
         return self._run(actor_id, "add_patient", self._patient_subject(code), body)
@@ -56,3 +57,18 @@ class PatientService(ServiceBase):
             reasons.append(f"<@{slack_user_id}> is not an active {role} on the roster.")
             return None
         return row.id
+
+    def record_pair_channel(self, patient_id: int, channel_id: str) -> Outcome:
+        """Remember the private channel the delivery worker created for a care pair."""
+
+        def body(tx: Session, actor: Actor) -> Outcome:
+            row = tx.get(m.Patient, patient_id)
+            if row is None:
+                return Outcome.refuse(f"No patient {patient_id}.")
+            if row.channel_id not in (None, channel_id):
+                return Outcome.refuse("The care pair already has a channel.")
+            row.channel_id = channel_id
+            tx.add(row)
+            return Outcome(id=patient_id)
+
+        return self._run(SYSTEM_ACTOR, "record_pair_channel", f"patient_id:{patient_id}", body)

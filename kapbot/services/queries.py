@@ -67,3 +67,15 @@ class QueryService(ServiceBase):
                 abort_reason=(row.end_reason or "") if row.state == "aborted" else "",
                 acknowledged_at=row.summary_acknowledged_at,
                 acknowledged_by=acknowledger.slack_user_id if acknowledger else None)
+
+    def care_pair(self, patient_id: int) -> tuple[str, str, str, str | None] | None:
+        """(code, prescriber, therapist Slack IDs, channel) of one patient, or None."""
+        with self.db.reading() as tx:
+            patient = tx.get(m.Patient, patient_id)
+            if patient is None:
+                return None
+            prescriber = tx.get(m.Clinician, patient.prescriber_id)
+            therapist = tx.get(m.Clinician, patient.therapist_id)
+            assert prescriber is not None and therapist is not None
+            return (patient.code, prescriber.slack_user_id, therapist.slack_user_id,
+                    patient.channel_id)
