@@ -31,7 +31,8 @@ BUTTONS = {
                              ("Cancel session", "session.cancel", "danger")),
     SessionState.IN_PROGRESS: (("Record vitals", "session.vitals", None),
                                ("Check in", "session.check_in", None),
-                               ("End session", "session.end", "primary")),
+                               ("End session", "session.end", "primary"),
+                               ("Abort session", "session.abort", "danger")),
 }
 
 

@@ -2,15 +2,17 @@
 
 from kapbot.services.base import Outcome
 from kapbot.services.followups import FollowUpService
+from kapbot.services.forms import FormService
 from kapbot.services.monitoring import MonitoringService
 from kapbot.services.patients import PatientService
 from kapbot.services.plans import PlanService
 from kapbot.services.queries import QueryService
 from kapbot.services.roster import RosterService
+from kapbot.services.status import StatusService
 
 
 class Services(RosterService, PatientService, PlanService, MonitoringService, FollowUpService,
-               QueryService):
+               FormService, QueryService, StatusService):
     """Every use case kapbot offers, over one database, policy and clock."""
 
 

@@ -5,9 +5,9 @@ the savepoint is rolled back — so a refusal can never leave half its writes be
 the refusal itself is still recorded in the audit chain in the same transaction.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Self
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Self
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -30,6 +30,7 @@ class Outcome:
     reasons: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     id: int | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)  # what the caller shows next
 
     @property
     def refused(self) -> bool:

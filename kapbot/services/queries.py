@@ -15,6 +15,13 @@ from kapbot.store import snapshots
 
 
 class QueryService(ServiceBase):
+    def roles_of(self, slack_user_id: str) -> tuple[frozenset[str], bool]:
+        """(roles held, is an administrator) — to tailor help, never to authorise."""
+        with self.db.reading() as tx:
+            actor = snapshots.actor(tx, slack_user_id, self.admins)
+        roles = frozenset(r.value for r in actor.roles) if actor.active else frozenset()
+        return roles, actor.is_admin
+
     def session_view(self, session_id: int) -> SessionView | None:
         with self.db.reading() as tx:
             snap = snapshots.session_snapshot(tx, session_id, lock=False)

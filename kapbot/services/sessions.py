@@ -25,13 +25,13 @@ SessionBody = Callable[[Session, Actor, SessionSnapshot], Outcome]
 
 class SessionService(ServiceBase):
     def _on_session(self, actor_id: str, action: str, session_id: int,
-                    body: SessionBody) -> Outcome:
+                    body: SessionBody, changes_card: bool = True) -> Outcome:
         def run(tx: Session, actor: Actor) -> Outcome:
             snap = snapshots.session_snapshot(tx, session_id)
             if snap is None:
                 return Outcome.refuse(f"No session {session_id}.")
             outcome = body(tx, actor, snap)
-            if outcome.ok:
+            if outcome.ok and changes_card:
                 notify.refresh_card(tx, snap.id, snap.pair.patient_id, self.clock.now())
             return outcome
 

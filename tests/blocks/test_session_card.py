@@ -52,7 +52,7 @@ def test_a_failed_double_check_is_marked_failed_without_showing_the_authorised_d
 def test_an_in_progress_card_offers_vitals_check_in_and_end() -> None:
     snap = ready(state=SessionState.IN_PROGRESS, started_at=NOW)
     card = session_card(SessionView(snap, NOW, PEOPLE, dose_mg=100), POLICY)
-    assert buttons(card) == ["Record vitals", "Check in", "End session"]
+    assert buttons(card) == ["Record vitals", "Check in", "End session", "Abort session"]
     assert "*In progress* — 100 mg, started 2026-03-02 09:50" in texts(card)
 
 
