@@ -66,6 +66,27 @@ def main() -> None:
     """kapbot: the two-person session gate for ketamine-assisted psychotherapy, in Slack."""
 
 
+@main.command()
+def run() -> None:
+    """Run kapbot: Socket Mode if SLACK_APP_TOKEN is set, else HTTP on KAPBOT_PORT."""
+    import logging
+
+    from kapbot.app import Kapbot
+    settings = Settings()
+    missing = settings.missing_for_run()
+    if missing:
+        raise CliError("; ".join(missing))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
+                        "%(message)s")
+    try:
+        bot = Kapbot(settings)
+    except migrate.SchemaError as exc:
+        raise CliError(str(exc)) from None
+    except PolicyError as exc:
+        raise CliError(str(exc)) from None
+    bot.run()
+
+
 @main.group()
 def policy() -> None:
     """Check and show the clinic's policy file."""

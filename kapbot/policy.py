@@ -138,8 +138,9 @@ class Policy(_Section):
     windows: Windows
     session: SessionTiming
     summary: Summary
-    checklist: tuple[Item, ...] = Field(min_length=1)
-    discharge: tuple[Item, ...] = Field(min_length=1)
+    # Slack shows at most 10 boxes in one group, so a checklist holds at most 10 items.
+    checklist: tuple[Item, ...] = Field(min_length=1, max_length=10)
+    discharge: tuple[Item, ...] = Field(min_length=1, max_length=10)
     follow_ups: tuple[FollowUpRule, ...]
 
     @field_validator("timezone")

@@ -1,0 +1,98 @@
+"""Buttons: on the session card, in the summary, on the App Home.
+
+A button's value only names the subject; the service decides whether this person may act.
+"""
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from kapbot.blocks import help as help_blocks
+from kapbot.blocks import modals
+from kapbot.services import Outcome, Services
+
+
+def _subject(body: dict[str, Any]) -> int | None:
+    value = (body.get("actions") or [{}])[0].get("value", "")
+    return int(value) if str(value).isdigit() else None
+
+
+def _refuse(respond: Respond, outcome: Outcome) -> None:
+    respond(response_type="ephemeral", replace_original=False,
+            **help_blocks.refusal(list(outcome.reasons)))
+
+
+def register(app: App, services: Services) -> None:
+    policy = services.policy
+
+    def session_form(form: str, build: Any) -> None:
+        @app.action(f"session.{form}")
+        def open_form(ack: Ack, body: dict[str, Any], client: WebClient,
+                      respond: Respond) -> None:
+            ack()
+            session_id = _subject(body)
+            if session_id is None:
+                return
+            outcome = services.open_session_form(body["user"]["id"], form, session_id)
+            if outcome.refused:
+                _refuse(respond, outcome)
+                return
+            client.views_open(trigger_id=body["trigger_id"], view=build(outcome.data))
+
+    def meta(data: Any) -> dict[str, Any]:
+        return {"session_id": data["session_id"]}
+
+    session_form("checklist", lambda d: modals.checklist(d["code"], d["scheduled"], policy,
+                                                         meta(d)))
+    session_form("sign_off", lambda d: modals.sign_off(d["code"], d["vitals"],
+                                                       d["plan_dose_mg"], meta(d)))
+    session_form("presence", lambda d: modals.presence(d["code"], policy, meta(d)))
+    session_form("vitals", lambda d: modals.vitals(d["code"], meta(d)))
+    session_form("end", lambda d: modals.end_session(d["code"], policy, meta(d)))
+    session_form("abort", lambda d: modals.abort_session(d["code"], meta(d)))
+    session_form("cancel", lambda d: modals.cancel_session(d["code"], meta(d)))
+
+    @app.action("session.start")
+    def start(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        session_id = _subject(body)
+        if session_id is None:
+            return
+        outcome = services.start_session(body["user"]["id"], session_id)
+        if outcome.refused:
+            _refuse(respond, outcome)
+        elif outcome.warnings:
+            respond(response_type="ephemeral", replace_original=False,
+                    text="Session started.\n" + "\n".join(outcome.warnings))
+
+    @app.action("session.check_in")
+    def check_in(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        session_id = _subject(body)
+        if session_id is not None:
+            outcome = services.check_in(body["user"]["id"], session_id)
+            if outcome.refused:
+                _refuse(respond, outcome)
+
+    @app.action("summary.acknowledge")
+    def acknowledge(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        session_id = _subject(body)
+        if session_id is not None:
+            outcome = services.acknowledge_summary(body["user"]["id"], session_id)
+            if outcome.refused:
+                _refuse(respond, outcome)
+
+    @app.action("follow_up.done")
+    def follow_up(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        follow_up_id = _subject(body)
+        if follow_up_id is None:
+            return
+        outcome = services.open_follow_up_form(body["user"]["id"], follow_up_id)
+        if outcome.refused:
+            _refuse(respond, outcome)
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=modals.follow_up(
+            outcome.data["code"], outcome.data["label"], {"follow_up_id": follow_up_id}))
