@@ -14,7 +14,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from kapbot.clock import Clock, SystemClock
+from kapbot.clock import Clock, FileOffsetClock, SystemClock
 from kapbot.config import Settings
 from kapbot.delivery import Delivery, DeliveryThread
 from kapbot.handlers import actions, commands, views
@@ -38,8 +38,10 @@ class Kapbot:
         self.db = Database(settings.database_url)
         migrate.ensure_schema(self.db)
         self.policy = settings.load_policy()
-        self.services = Services(self.db, self.policy, clock or SystemClock(),
-                                 settings.admin_ids)
+        if clock is None:
+            offset = settings.clock_offset_file
+            clock = FileOffsetClock(offset) if offset else SystemClock()
+        self.services = Services(self.db, self.policy, clock, settings.admin_ids)
         token = settings.slack_bot_token.get_secret_value()
         self.client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
         secret = settings.slack_signing_secret

@@ -53,8 +53,8 @@ def _who(s: SessionSnapshot, key: str) -> tuple[int | None, datetime | None, boo
     if key == "plan":
         return (s.plan.prescriber_id, None, True) if s.plan else (None, None, False)
     record = {"checklist": s.checklist, "sign_off": s.sign_off, "presence": s.presence}
-    if key not in record:  # two people, timing: facts, not anyone's act
-        return None, None, True
+    if key not in record:  # facts, not anyone's act: a timing not yet reached is waited for
+        return None, None, key != "timing"
     found = record[key]
     return (found.by, found.at, True) if found is not None else (None, None, False)
 
