@@ -10,11 +10,18 @@ from kapbot.care.card import (
     SummaryView,
 )
 from kapbot.services.base import ServiceBase
+from kapbot.store import deliveries, snapshots
 from kapbot.store import models as m
-from kapbot.store import snapshots
 
 
 class QueryService(ServiceBase):
+    def already_handled(self, digest: str) -> bool:
+        """Whether this exact Slack request was handled before (a retry of it)."""
+        return deliveries.seen(self.db, digest)
+
+    def handled(self, digest: str) -> None:
+        deliveries.remember(self.db, digest, self.clock.now())
+
     def roles_of(self, slack_user_id: str) -> tuple[frozenset[str], bool]:
         """(roles held, is an administrator) — to tailor help, never to authorise."""
         with self.db.reading() as tx:

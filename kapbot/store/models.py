@@ -273,3 +273,12 @@ class TimedTask(SQLModel, table=True):
     attempts: int = 0
     created_at: datetime = utc()
     done_at: datetime | None = utc(nullable=True)
+
+
+class SlackDelivery(SQLModel, table=True):
+    """A Slack request already handled, so a re-sent copy (X-Slack-Retry-Num) is ignored."""
+
+    __tablename__ = "slack_delivery"
+
+    digest: str = Field(primary_key=True, max_length=64)
+    at: datetime = utc(index=True)

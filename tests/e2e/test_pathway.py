@@ -39,6 +39,19 @@ def schedule_soon(kapbot: Running) -> None:
     kapbot.delivered()
 
 
+def prepare(kapbot: Running) -> None:
+    """Checklist, dose sign-off and presence, each by the right person, correctly."""
+    d = kapbot.driver
+    d.click("lee", "Pre-session checklist")
+    assert d.fill_and_submit("lee", CHECKLIST).action == "close"
+    d.click("rowe", "Sign off dose")
+    assert d.fill_and_submit("rowe", {"Dose for this session (mg)": "100"}).action == "close"
+    d.click("lee", "Confirm presence")
+    assert d.fill_and_submit("lee", {"I am in the room with the patient": True,
+                                     "Dose on the dispensed tablets (mg)": "100",
+                                     "Route": "Sublingual"}).action == "close"
+
+
 def card(kapbot: Running) -> str:
     kapbot.delivered()
     channel = next(m for name, m in kapbot.driver.sees("lee").channels.items()

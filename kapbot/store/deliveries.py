@@ -1,0 +1,22 @@
+"""Slack requests already handled: the memory that makes a re-sent request a no-op."""
+
+from datetime import datetime
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import select
+
+from kapbot.store.db import Database
+from kapbot.store.models import SlackDelivery
+
+
+def seen(db: Database, digest: str) -> bool:
+    with db.reading() as tx:
+        return tx.exec(select(SlackDelivery.digest).where(
+            SlackDelivery.digest == digest)).first() is not None
+
+
+def remember(db: Database, digest: str, now: datetime) -> None:
+    with db.transaction() as tx:
+        dialect = postgresql if tx.get_bind().dialect.name == "postgresql" else sqlite
+        tx.execute(dialect.insert(SlackDelivery).values(digest=digest, at=now)
+                   .on_conflict_do_nothing(index_elements=["digest"]))
