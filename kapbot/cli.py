@@ -87,6 +87,14 @@ def run() -> None:
     bot.run()
 
 
+@main.command()
+def demo() -> None:
+    """Play the whole pathway on a local Slack, on a fresh kapbot-demo.db here."""
+    from kapbot.sandbox.demo import run_demo
+
+    run_demo(console, Path.cwd())
+
+
 @main.group()
 def policy() -> None:
     """Check and show the clinic's policy file."""
