@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from kapbot.clock import Clock, FileOffsetClock, SystemClock
 from kapbot.config import Settings
 from kapbot.delivery import Delivery, DeliveryThread
-from kapbot.handlers import actions, commands, guard, views
+from kapbot.handlers import actions, commands, events, guard, views
 from kapbot.outgoing import Outgoing
 from kapbot.services import Services
 from kapbot.store import migrate
@@ -49,7 +49,7 @@ class Kapbot:
                        signing_secret=secret.get_secret_value() if secret else None,
                        request_verification_enabled=not settings.socket_mode,
                        token_verification_enabled=False)
-        for surface in (guard, commands, actions, views):
+        for surface in (guard, commands, actions, views, events):
             surface.register(self.app, self.services)
         worker_client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10,
                                   retry_handlers=[])  # retries are the outbox's, idempotently

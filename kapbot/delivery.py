@@ -88,6 +88,9 @@ class Delivery:
             return None, None
         if message.method == "conversations.create":
             return self._create_channel(message, content)
+        if message.method == "views.publish":
+            self.client.api_call("views.publish", json=content)
+            return None, None
         if message.method == "chat.update":
             target = outbox.delivered(self.db, message.edits or "")
             if target is None:

@@ -5,6 +5,7 @@ Rendered at send time from the database, so a message always shows the latest st
 
 from typing import Any
 
+from kapbot.blocks.home import home
 from kapbot.blocks.pair import channel_name, introduction
 from kapbot.blocks.session_card import session_card
 from kapbot.blocks.summary import summary
@@ -25,6 +26,10 @@ class Outgoing:
         if message.kind == notify.SESSION_CARD:
             view = self.services.session_view(subject)
             return session_card(view, self.policy) if view else None
+        if message.kind == notify.HOME:
+            user = message.channel.removeprefix("@")
+            return {"user_id": user,
+                    "view": home(self.services.home_view(user, subject), self.policy)}
         if message.kind == notify.SUMMARY:
             ended = self.services.summary_view(subject)
             return summary(ended, self.policy) if ended else None

@@ -26,6 +26,7 @@ class Line:
     at: datetime | None
     reasons: tuple[str, ...]
     warnings: tuple[str, ...]
+    key: str = ""  # the gate requirement's key: plan, checklist, sign_off, presence, …
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def lines(s: SessionSnapshot, now: datetime, policy: Policy) -> tuple[Line, ...]
     for req in gate.requirements(s, now, policy):
         by, at, done = _who(s, req.key)
         mark = Mark.MET if req.met else (Mark.FAILED if done else Mark.WAITING)
-        out.append(Line(req.title, mark, by, at, req.reasons, req.warnings))
+        out.append(Line(req.title, mark, by, at, req.reasons, req.warnings, req.key))
     return tuple(out)
 
 

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from kapbot.blocks import help as help_blocks
 from kapbot.blocks import modals
+from kapbot.blocks.notice import notice
 from kapbot.services import Outcome, Services
 
 
@@ -18,9 +19,16 @@ def _subject(body: dict[str, Any]) -> int | None:
     return int(value) if str(value).isdigit() else None
 
 
-def _refuse(respond: Respond, outcome: Outcome) -> None:
-    respond(response_type="ephemeral", replace_original=False,
-            **help_blocks.refusal(list(outcome.reasons)))
+def _refuse(body: dict[str, Any], client: WebClient, respond: Respond, outcome: Outcome
+            ) -> None:
+    """Only the person who pressed sees why: an ephemeral answer, or on the App Home (which
+    has no response URL) a small modal."""
+    if body.get("response_url"):
+        respond(response_type="ephemeral", replace_original=False,
+                **help_blocks.refusal(list(outcome.reasons)))
+    else:
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=notice("Not done", list(outcome.reasons)))
 
 
 def register(app: App, services: Services) -> None:
@@ -36,7 +44,7 @@ def register(app: App, services: Services) -> None:
                 return
             outcome = services.open_session_form(body["user"]["id"], form, session_id)
             if outcome.refused:
-                _refuse(respond, outcome)
+                _refuse(body, client, respond, outcome)
                 return
             client.views_open(trigger_id=body["trigger_id"], view=build(outcome.data))
 
@@ -54,35 +62,36 @@ def register(app: App, services: Services) -> None:
     session_form("cancel", lambda d: modals.cancel_session(d["code"], meta(d)))
 
     @app.action("session.start")
-    def start(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def start(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         session_id = _subject(body)
         if session_id is None:
             return
         outcome = services.start_session(body["user"]["id"], session_id)
         if outcome.refused:
-            _refuse(respond, outcome)
+            _refuse(body, client, respond, outcome)
         elif outcome.warnings:
             respond(response_type="ephemeral", replace_original=False,
                     text="Session started.\n" + "\n".join(outcome.warnings))
 
     @app.action("session.check_in")
-    def check_in(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def check_in(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         session_id = _subject(body)
         if session_id is not None:
             outcome = services.check_in(body["user"]["id"], session_id)
             if outcome.refused:
-                _refuse(respond, outcome)
+                _refuse(body, client, respond, outcome)
 
     @app.action("summary.acknowledge")
-    def acknowledge(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def acknowledge(ack: Ack, body: dict[str, Any], client: WebClient,
+                    respond: Respond) -> None:
         ack()
         session_id = _subject(body)
         if session_id is not None:
             outcome = services.acknowledge_summary(body["user"]["id"], session_id)
             if outcome.refused:
-                _refuse(respond, outcome)
+                _refuse(body, client, respond, outcome)
 
     @app.action("follow_up.done")
     def follow_up(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -92,7 +101,7 @@ def register(app: App, services: Services) -> None:
             return
         outcome = services.open_follow_up_form(body["user"]["id"], follow_up_id)
         if outcome.refused:
-            _refuse(respond, outcome)
+            _refuse(body, client, respond, outcome)
             return
         client.views_open(trigger_id=body["trigger_id"], view=modals.follow_up(
             outcome.data["code"], outcome.data["label"], {"follow_up_id": follow_up_id}))

@@ -3,6 +3,7 @@
 from kapbot.services.base import Outcome
 from kapbot.services.followups import FollowUpService
 from kapbot.services.forms import FormService
+from kapbot.services.home import HomeService
 from kapbot.services.monitoring import MonitoringService
 from kapbot.services.patients import PatientService
 from kapbot.services.plans import PlanService
@@ -12,7 +13,7 @@ from kapbot.services.status import StatusService
 
 
 class Services(RosterService, PatientService, PlanService, MonitoringService, FollowUpService,
-               FormService, QueryService, StatusService):
+               FormService, HomeService, QueryService, StatusService):
     """Every use case kapbot offers, over one database, policy and clock."""
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from kapbot.store import outbox
 
-SESSION_CARD, SUMMARY = "session_card", "summary"
+SESSION_CARD, SUMMARY, HOME = "session_card", "summary", "home"
 PAIR_CHANNEL, PAIR_INTRO = "pair_channel", "pair_intro"
 
 
@@ -57,3 +57,10 @@ def refresh_summary(tx: Session, session_id: int, prescriber: str, now: datetime
     outbox.enqueue(tx, key=f"summary:{session_id}:{uuid4().hex}", kind=SUMMARY,
                    subject_id=session_id, channel=direct(prescriber), now=now,
                    edits=f"summary:{session_id}", method="chat.update")
+
+
+def publish_home(tx: Session, slack_user_id: str, page: int, now: datetime) -> None:
+    """Re-publish one person's App Home; back-to-back requests are sent as one."""
+    outbox.enqueue(tx, key=f"home:{slack_user_id}:{uuid4().hex}", kind=HOME, subject_id=page,
+                   channel=direct(slack_user_id), now=now, edits=f"home:{slack_user_id}",
+                   method="views.publish")

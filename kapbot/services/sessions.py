@@ -32,10 +32,19 @@ class SessionService(ServiceBase):
                 return Outcome.refuse(f"No session {session_id}.")
             outcome = body(tx, actor, snap)
             if outcome.ok and changes_card:
-                notify.refresh_card(tx, snap.id, snap.pair.patient_id, self.clock.now())
+                now = self.clock.now()
+                notify.refresh_card(tx, snap.id, snap.pair.patient_id, now)
+                self._refresh_homes(tx, snap.pair.prescriber_id, snap.pair.therapist_id)
             return outcome
 
         return self._run(actor_id, action, f"session:{session_id}", run)
+
+    def _refresh_homes(self, tx: Session, *clinician_ids: int) -> None:
+        """What waits on these people has changed: their App Home follows."""
+        for clinician_id in clinician_ids:
+            row = tx.get(m.Clinician, clinician_id)
+            if row is not None:
+                notify.publish_home(tx, row.slack_user_id, 1, self.clock.now())
 
     def _move(self, tx: Session, session_id: int, expected: SessionState,
               **values: object) -> bool:
