@@ -1,10 +1,13 @@
 """What is not Slack, or not new, changes nothing."""
 
+import json
+
 import pytest
 from sqlmodel import func, select
 
+from kapbot.sandbox import payloads
 from kapbot.store.db import Database
-from kapbot.store.models import AuditEntry, DosingSession
+from kapbot.store.models import AuditEntry, DosingSession, OutboxMessage
 from tests.e2e.conftest import Running
 from tests.e2e.test_pathway import card, post_plan, prepare, schedule_soon, set_up_pair
 
@@ -62,3 +65,28 @@ def test_typed_text_never_reaches_the_log(kapbot: Running) -> None:
     log = kapbot.log.read_text()
     assert "panic" not in log
     assert kapbot.slack.token not in log
+
+
+def test_an_event_from_another_workspace_is_ignored(kapbot: Running) -> None:
+    envelope = payloads.event_callback(kapbot.slack.workspace, {
+        "type": "app_home_opened", "user": "UPRESCRIB", "tab": "home"})
+    envelope["team_id"] = "TOTHERORG"
+    answer = kapbot.driver.send_tampered("stale_timestamp", json.dumps(envelope).encode())
+    assert answer.status == 401  # a forged copy is refused outright
+    before = count(kapbot, OutboxMessage)
+    kapbot.driver.open_home("rowe")  # our own workspace: queued
+    assert count(kapbot, OutboxMessage) == before + 1
+    signed = kapbot.driver._post(json.dumps(envelope).encode(), "application/json",
+                                 signer=kapbot.driver._signer)
+    assert signed.status == 200
+    assert count(kapbot, OutboxMessage) == before + 1  # the other workspace's: ignored
+
+
+def test_help_is_tailored_to_the_callers_roles(kapbot: Running) -> None:
+    d = kapbot.driver
+    d.command("admin", "/kap", "roster add @rowe prescriber")
+    d.command("rowe", "/kap", "help")
+    d.command("admin", "/kap", "help")
+    rowe_help, admin_help = d.sees("rowe").ephemeral[-1], d.sees("admin").ephemeral[-1]
+    assert "/kap plan CODE" in rowe_help and "/kap patient add" not in rowe_help
+    assert "/kap patient add CODE @prescriber @therapist" in admin_help
