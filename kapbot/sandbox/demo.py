@@ -55,8 +55,14 @@ class _Stage:
         self.deliver()
 
     def click(self, who: str, label: str, where: str | None = None) -> None:
-        self.driver.click(who, label, where=where)
+        """Press a button; by default the one on the session card in the pair's channel
+        (the same buttons wait on the App Home too)."""
+        self.driver.click(who, label, where=where or self._pair_channel(who))
         self.deliver()
+
+    def _pair_channel(self, who: str) -> str:
+        return next(name for name in self.driver.sees(who).channels
+                    if name.startswith("#kap-pair-")).removeprefix("#")
 
     def submit(self, who: str, answers: dict[str, str | bool]) -> None:
         """Fill and submit; a notice the app shows instead (cautions) is read, then closed."""
