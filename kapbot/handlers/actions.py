@@ -3,6 +3,7 @@
 A button's value only names the subject; the service decides whether this person may act.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -61,37 +62,26 @@ def register(app: App, services: Services) -> None:
     session_form("abort", lambda d: modals.abort_session(d["code"], meta(d)))
     session_form("cancel", lambda d: modals.cancel_session(d["code"], meta(d)))
 
-    @app.action("session.start")
-    def start(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        session_id = _subject(body)
-        if session_id is None:
-            return
-        outcome = services.start_session(body["user"]["id"], session_id)
-        if outcome.refused:
-            _refuse(body, client, respond, outcome)
-        elif outcome.warnings:
-            respond(response_type="ephemeral", replace_original=False,
-                    text="Session started.\n" + "\n".join(outcome.warnings))
+    def button(action_id: str, act: Callable[[str, int], Outcome], done: str = "") -> None:
+        """A button that acts at once: refusals, and cautions, go to the presser alone."""
 
-    @app.action("session.check_in")
-    def check_in(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        session_id = _subject(body)
-        if session_id is not None:
-            outcome = services.check_in(body["user"]["id"], session_id)
-            if outcome.refused:
-                _refuse(body, client, respond, outcome)
-
-    @app.action("summary.acknowledge")
-    def acknowledge(ack: Ack, body: dict[str, Any], client: WebClient,
+        @app.action(action_id)
+        def pressed(ack: Ack, body: dict[str, Any], client: WebClient,
                     respond: Respond) -> None:
-        ack()
-        session_id = _subject(body)
-        if session_id is not None:
-            outcome = services.acknowledge_summary(body["user"]["id"], session_id)
+            ack()
+            subject = _subject(body)
+            if subject is None:
+                return
+            outcome = act(body["user"]["id"], subject)
             if outcome.refused:
                 _refuse(body, client, respond, outcome)
+            elif outcome.warnings and body.get("response_url"):
+                respond(response_type="ephemeral", replace_original=False,
+                        text="\n".join([done, *outcome.warnings]))
+
+    button("session.start", services.start_session, "Session started.")
+    button("session.check_in", services.check_in, "Checked in.")
+    button("summary.acknowledge", services.acknowledge_summary, "Acknowledged.")
 
     @app.action("follow_up.done")
     def follow_up(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:

@@ -1,21 +1,16 @@
-"""A person using Slack, aimed at an app's HTTP endpoint (`POST /slack/events`).
+"""A person using Slack, aimed at an app over HTTP (`POST /slack/events`) or Socket Mode.
 
-It sends what Slack would send, signed with the app's signing secret, and then does what
+It sends what Slack would send — signed with the app's signing secret over HTTP, in an
+envelope down the app's WebSocket in Socket Mode (see transports) — and then does what
 Slack would do with the app's answer: show a command's reply, close or update the modal,
 put errors under the fields. People find buttons by their labels and fill modals by
 their input labels, so a test reads like a clinician's afternoon, not like JSON.
 """
 
 import json
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
-from urllib.parse import urlencode
-
-from slack_sdk.signature import SignatureVerifier
+from typing import Any, Literal, Self
 
 from kapbot.sandbox import block_kit, payloads
 from kapbot.sandbox.modal_form import Answer, fields, fill, initial_values
@@ -23,28 +18,20 @@ from kapbot.sandbox.rendering import message_text, view_text
 from kapbot.sandbox.responses import show_answer
 from kapbot.sandbox.screen import Screen, screen_of
 from kapbot.sandbox.slack_api import SlackEmulator
+from kapbot.sandbox.transports import (
+    NO_ANSWER,
+    AppResponse,
+    HttpTransport,
+    SocketModeTransport,
+    Tamper,
+    Transport,
+)
 from kapbot.sandbox.workspace import Channel, SlackError, User, View
 
 SLACK_ACK_DEADLINE = 3.0
 """Seconds Slack waits for an app's answer before telling the person it failed."""
-STALE_AGE = 10 * 60
-"""How old a replayed request's timestamp is: past the 5 minutes apps must accept."""
 
-Tamper = Literal["unsigned", "bad_signature", "stale_timestamp"]
 SubmitAction = Literal["close", "clear", "update", "push", "errors", "failed"]
-
-
-@dataclass(frozen=True)
-class AppResponse:
-    """The app's HTTP answer to one request, and how long it took."""
-
-    status: int
-    body: str
-    headers: dict[str, str]
-    elapsed: float
-
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body.strip() else None
 
 
 @dataclass(frozen=True)
@@ -76,80 +63,59 @@ class _Target:
 
 
 class SlackDriver:
-    """People of the emulator's workspace, acting on an app over HTTP.
+    """People of the emulator's workspace, acting on an app.
 
-    `who` arguments take a user id or a user name ("ada" or "@ada").
+    `SlackDriver(slack, app_url, signing_secret)` reaches an app over HTTP;
+    `SlackDriver.socket_mode(slack)` reaches it over the emulator's Socket Mode, once
+    the app has connected. `who` arguments take a user id or a user name ("ada" or "@ada").
     """
 
-    def __init__(self, slack: SlackEmulator, app_url: str, signing_secret: str, *,
-                 timeout: float = 10.0, ack_deadline: float = SLACK_ACK_DEADLINE) -> None:
+    def __init__(self, slack: SlackEmulator, app_url: str | None = None,
+                 signing_secret: str | None = None, *, timeout: float = 10.0,
+                 ack_deadline: float = SLACK_ACK_DEADLINE,
+                 transport: Transport | None = None) -> None:
+        if transport is None:
+            if app_url is None or signing_secret is None:
+                raise TypeError("give the app's URL and signing secret (HTTP), or a transport")
+            transport = HttpTransport(app_url, signing_secret, timeout=timeout)
         self.slack = slack
         self.workspace = slack.workspace
-        self.app_url = app_url
-        self.timeout = timeout
+        self.transport = transport
         self.ack_deadline = ack_deadline
-        self._signer = SignatureVerifier(signing_secret)
-        self._last: tuple[bytes, str] | None = None
+
+    @classmethod
+    def socket_mode(cls, slack: SlackEmulator, *, timeout: float = 10.0,
+                    queue_timeout: float = 30.0,
+                    ack_deadline: float = SLACK_ACK_DEADLINE) -> Self:
+        """People reaching the app through its Socket Mode connection to `slack`.
+
+        An action taken while the app has no connection waits up to `queue_timeout` for
+        it to reconnect, as Slack holds envelopes; the app then has `timeout` to ack.
+        """
+        transport = SocketModeTransport(slack.socket_mode, timeout=timeout,
+                                        queue_timeout=queue_timeout)
+        return cls(slack, ack_deadline=ack_deadline, transport=transport)
 
     # ---- sending ---------------------------------------------------------------------------
-
-    def _post(self, body: bytes, content_type: str, *, signer: SignatureVerifier | None,
-              timestamp: int | None = None, extra: Mapping[str, str] | None = None,
-              remember: bool = True) -> AppResponse:
-        stamp = str(timestamp if timestamp is not None else int(time.time()))
-        headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": stamp,
-                   "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)", **(extra or {})}
-        if signer is not None:
-            headers["X-Slack-Signature"] = str(signer.generate_signature(timestamp=stamp,
-                                                                         body=body))
-        if remember:
-            self._last = (body, content_type)
-        request = urllib.request.Request(self.app_url, data=body, headers=headers,
-                                         method="POST")
-        started = time.monotonic()
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:
-                status, text, answer_headers = answer.status, answer.read(), answer.headers
-        except urllib.error.HTTPError as refused:
-            status, text, answer_headers = refused.code, refused.read(), refused.headers
-        return AppResponse(status, text.decode("utf-8", "replace"), dict(answer_headers),
-                           time.monotonic() - started)
-
-    def _post_form(self, form: Mapping[str, str]) -> AppResponse:
-        return self._post(urlencode(form).encode(), "application/x-www-form-urlencoded",
-                          signer=self._signer)
-
-    def _post_payload(self, payload: dict[str, Any]) -> AppResponse:
-        return self._post_form({"payload": json.dumps(payload)})
 
     def _in_time(self, response: AppResponse) -> bool:
         return response.status == 200 and response.elapsed <= self.ack_deadline
 
     def retry(self, retry_num: int = 1, reason: str = "http_timeout") -> AppResponse:
-        """The last request again, freshly signed, marked as Slack marks its re-deliveries."""
-        if self._last is None:
-            raise RuntimeError("nothing was sent yet, so there is nothing to retry")
-        body, content_type = self._last
-        return self._post(body, content_type, signer=self._signer,
-                          extra={"X-Slack-Retry-Num": str(retry_num),
-                                 "X-Slack-Retry-Reason": reason})
+        """The last request again, marked as Slack marks its re-deliveries (over HTTP,
+        X-Slack-Retry-Num and -Reason; in Socket Mode, retry_attempt and retry_reason)."""
+        return self.transport.retry(retry_num, reason)
 
     def send_tampered(self, how: Tamper, body: bytes | None = None) -> AppResponse:
         """A request that is not Slack's: unsigned, signed with another secret, or replayed
-        with a timestamp older than five minutes. Defaults to the last request's body."""
-        if body is None:
-            if self._last is None:
-                raise RuntimeError("give a body, or send a real request first")
-            body, content_type = self._last
-        else:
-            content_type = "application/x-www-form-urlencoded"
-        if how == "unsigned":
-            return self._post(body, content_type, signer=None, remember=False)
-        if how == "bad_signature":
-            return self._post(body, content_type, signer=SignatureVerifier("not-the-secret"),
-                              remember=False)
-        return self._post(body, content_type, signer=self._signer, remember=False,
-                          timestamp=int(time.time()) - STALE_AGE)
+        with a timestamp older than five minutes. Defaults to the last request's body.
+
+        HTTP only: Socket Mode envelopes are not signed, they come down the connection the
+        app itself opened with its app-level token.
+        """
+        if not isinstance(self.transport, HttpTransport):
+            raise TypeError("only HTTP requests are signed, so only they can be tampered with")
+        return self.transport.send_tampered(how, body)
 
     # ---- commands and events -----------------------------------------------------------
 
@@ -166,9 +132,10 @@ class SlackDriver:
         form = payloads.slash_command(ws, user, where, command, typed,
                                       trigger_id=ws.issue_trigger(user.id),
                                       response_url=ws.issue_response_url(user.id, where.id))
-        response = self._post_form(form)
+        response = self.transport.command(form)
         if not self._in_time(response):
-            error = "operation_timeout" if response.status == 200 else "dispatch_failed"
+            late = response.status in (200, NO_ANSWER)
+            error = "operation_timeout" if late else "dispatch_failed"
             self._slack_says(user, where, f'{command} failed with the error "{error}"')
         elif response.body.strip():
             try:
@@ -186,10 +153,13 @@ class SlackDriver:
         self.workspace.add_ephemeral(user.id, channel.id, text=text, blocks=[], origin="slack")
 
     def send_event(self, event: Mapping[str, Any]) -> AppResponse:
-        """One Events API event, in its envelope, as JSON."""
-        envelope = payloads.event_callback(self.workspace, dict(event))
-        return self._post(json.dumps(envelope).encode(), "application/json",
-                          signer=self._signer)
+        """One Events API event, in its event_callback envelope."""
+        return self.send_event_callback(payloads.event_callback(self.workspace, dict(event)))
+
+    def send_event_callback(self, callback: Mapping[str, Any]) -> AppResponse:
+        """An event_callback exactly as given (one doctored to come from elsewhere, say),
+        delivered as Slack delivers it: signed over HTTP, an envelope in Socket Mode."""
+        return self.transport.event(dict(callback))
 
     def open_home(self, who: str) -> AppResponse:
         """The person opens the app's Home tab (the app_home_opened event)."""
@@ -255,7 +225,7 @@ class SlackDriver:
                 raise LookupError(self._not_one_button(user, label, where, found))
             target, block, element = found[0]
             payload = self._block_actions(user, target, block["block_id"], element)
-        return self._post_payload(payload)
+        return self.transport.interaction(payload)
 
     def _not_one_button(self, user: User, label: str, where: str | None,
                         found: list[tuple[_Target, dict[str, Any], dict[str, Any]]]) -> str:
@@ -312,14 +282,15 @@ class SlackDriver:
             return SubmitOutcome("errors", form.problems, None)
         submission = payloads.view_submission(ws, user, ws.view_to_api(view, state=form.values),
                                               trigger_id=ws.issue_trigger(user.id))
-        response = self._post_payload(submission)
+        response = self.transport.interaction(submission)
         return self._after_submission(user, view, response)
 
     def _after_submission(self, user: User, view: View, response: AppResponse) -> SubmitOutcome:
         ws = self.workspace
         if not self._in_time(response):
+            answer = "no ack" if response.status == NO_ANSWER else f"HTTP {response.status}"
             return SubmitOutcome("failed", {}, response,
-                                 f"HTTP {response.status} after {response.elapsed:.2f} s")
+                                 f"{answer} after {response.elapsed:.2f} s")
         try:
             body = response.json() or {}
         except json.JSONDecodeError:
@@ -363,7 +334,8 @@ class SlackDriver:
             ws.close_top_modal(user.id)
         if not view.payload.get("notify_on_close"):
             return None
-        return self._post_payload(payloads.view_closed(ws, user, shaped, is_cleared=clears))
+        return self.transport.interaction(payloads.view_closed(ws, user, shaped,
+                                                              is_cleared=clears))
 
     # ---- reading ---------------------------------------------------------------------------
 

@@ -3,6 +3,9 @@
 kapbot talks to it exactly as it talks to Slack, through slack_sdk's WebClient with
 `base_url` pointed here, so encoding, retry handlers and timeouts are exercised for real
 rather than mocked. It is a test double, so a threaded stdlib server is enough.
+
+`apps.connections.open`, called with the app-level token, hands out Socket Mode URLs of
+`socket_mode` (see kapbot.sandbox.socket_mode).
 """
 
 import json
@@ -20,11 +23,14 @@ from slack_sdk import WebClient
 
 from kapbot.sandbox.faults import ChannelRateLimit, Fault, FaultKind, FaultPlan
 from kapbot.sandbox.responses import post_to_response_url
+from kapbot.sandbox.socket_mode import SocketModeServer
 from kapbot.sandbox.web_methods import WebMethods
 from kapbot.sandbox.workspace import Workspace
 
 RESPONSE_URL_METHOD = "response_url"
 """The name response-URL posts go by in the call record and in fault filters."""
+CONNECTIONS_OPEN = "apps.connections.open"
+"""The one method for the app-level token, and the only one it may call."""
 
 _STRUCTURED_ARGS = ("blocks", "attachments", "metadata", "view")
 
@@ -107,20 +113,24 @@ class SlackEmulator:
     """The local Slack: a workspace, its Web API and response URLs, and scripted faults.
 
     Use it as a context manager, or call start() and stop(). Point slack_sdk at
-    `base_url` with `token`; read what happened from `workspace` and `calls()`.
+    `base_url` with `token`; read what happened from `workspace` and `calls()`. An app in
+    Socket Mode uses `app_token` and talks to `socket_mode`.
     """
 
-    def __init__(self, *, token: str = "xoxb-sandbox-token", team_id: str = "T0SANDBOX",
+    def __init__(self, *, token: str = "xoxb-sandbox-token",
+                 app_token: str = "xapp-1-A0SANDBOX-1-sandbox", team_id: str = "T0SANDBOX",
                  team_name: str = "Sandbox Clinic", app_id: str = "A0SANDBOX",
                  bot_user_id: str = "U0SANDBOT", bot_id: str = "B0SANDBOT",
                  bot_name: str = "kapbot", clock: Callable[[], float] = time.time,
                  host: str = "127.0.0.1", port: int = 0) -> None:
         self.token = token
+        self.app_token = app_token
         self.clock = clock
         self.workspace = Workspace(team_id=team_id, team_name=team_name, app_id=app_id,
                                    bot_user_id=bot_user_id, bot_id=bot_id, bot_name=bot_name,
                                    clock=clock)
         self.methods = WebMethods(self.workspace)
+        self.socket_mode = SocketModeServer(self.workspace, host=host)
         self.faults = FaultPlan()
         self.channel_rate_limit: ChannelRateLimit | None = None
         self._address = (host, port)
@@ -150,6 +160,7 @@ class SlackEmulator:
         self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
+        self.socket_mode.stop()  # after the Web API, so no app can ask for a new URL
         if self._thread is not None:
             self._thread.join()
         self._server = self._thread = None
@@ -288,8 +299,12 @@ class SlackEmulator:
     def _web_api(self, method: str, args: dict[str, Any], token: str | None) -> Answer:
         if not token:
             return 200, {"ok": False, "error": "not_authed"}, {}
-        if token != self.token:
+        if token not in (self.token, self.app_token):
             return 200, {"ok": False, "error": "invalid_auth"}, {}
+        if (method == CONNECTIONS_OPEN) != (token == self.app_token):
+            return 200, {"ok": False, "error": "not_allowed_token_type"}, {}
+        if method == CONNECTIONS_OPEN:
+            return 200, {"ok": True, "url": self.socket_mode.open_url()}, {}
         return 200, self.methods.call(method, args), {}
 
     def _response_url(self, url_id: str, body: dict[str, Any]) -> Answer:

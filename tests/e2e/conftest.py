@@ -1,4 +1,11 @@
-"""The real `kapbot run` process, in HTTP mode, against the local Slack — on both databases."""
+"""The real `kapbot run` process against the local Slack — on both databases.
+
+`kapbot` starts it in HTTP mode; a test module parametrizes it indirectly with
+"socket_mode" to start it with SLACK_APP_TOKEN instead, connected to the emulator's
+Socket Mode side (and no signing secret, no port):
+
+    pytestmark = pytest.mark.parametrize("kapbot", ["socket_mode"], indirect=True)
+"""
 
 import os
 import socket
@@ -9,6 +16,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from sqlmodel import func, select
@@ -19,6 +27,7 @@ from kapbot.store.models import OutboxMessage
 
 SIGNING_SECRET = "e2e-signing-secret"
 KAPBOT = Path(sys.executable).parent / "kapbot"
+Mode = Literal["http", "socket_mode"]
 
 
 def free_port() -> int:
@@ -33,6 +42,7 @@ class Running:
     driver: SlackDriver
     process: subprocess.Popen[bytes]
     url: str
+    """The HTTP root ("" in Socket Mode, which listens on no port)."""
     log: Path
     clock_file: Path
     offset: float = 0.0
@@ -77,6 +87,21 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path,
     raise AssertionError(f"kapbot run never became healthy: {log.read_text()[-2000:]}")
 
 
+def wait_connected(slack: SlackEmulator, process: subprocess.Popen[bytes], log: Path,
+                   seconds: float = 30) -> None:
+    """Until kapbot has opened its Socket Mode connection and heard `hello`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"kapbot run exited: {log.read_text()[-2000:]}")
+        try:
+            slack.socket_mode.wait_connected(timeout=0.1)
+            return
+        except TimeoutError:
+            continue
+    raise AssertionError(f"kapbot run never connected in Socket Mode: {log.read_text()[-2000:]}")
+
+
 @pytest.fixture
 def database_url(db: Database) -> str:
     """The test database (migrated, empty) as a URL another process can open."""
@@ -84,28 +109,40 @@ def database_url(db: Database) -> str:
 
 
 @pytest.fixture
-def kapbot(database_url: str, tmp_path: Path) -> Iterator[Running]:
+def kapbot(request: pytest.FixtureRequest, database_url: str,
+           tmp_path: Path) -> Iterator[Running]:
+    """`kapbot run` in HTTP mode, or in Socket Mode when parametrized with "socket_mode"."""
+    mode: Mode = getattr(request, "param", "http")
     with SlackEmulator() as slack:
         for name, user_id in (("admin", "UADMIN"), ("rowe", "UPRESCRIB"), ("lee", "UTHERAPST"),
                               ("chen", "UOTHERTHR")):
             slack.workspace.add_user(name, user_id=user_id)
-        port = free_port()
+        port = free_port() if mode == "http" else 0
         log = tmp_path / "kapbot.log"
         clock_file = tmp_path / "clock-offset"
         clock_file.write_text("0")
         env = {**os.environ, "SLACK_BOT_TOKEN": slack.token,
-               "SLACK_SIGNING_SECRET": SIGNING_SECRET, "KAPBOT_SLACK_API_URL": slack.base_url,
-               "KAPBOT_PORT": str(port), "KAPBOT_DATABASE_URL": database_url,
+               "KAPBOT_SLACK_API_URL": slack.base_url, "KAPBOT_DATABASE_URL": database_url,
                "KAPBOT_ADMINS": "UADMIN", "KAPBOT_DELIVERY_POLL_SECONDS": "0.1",
                "KAPBOT_CLOCK_OFFSET_FILE": str(clock_file)}
-        env.pop("SLACK_APP_TOKEN", None)
+        for variable in ("SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "KAPBOT_PORT"):
+            env.pop(variable, None)
+        if mode == "socket_mode":
+            env["SLACK_APP_TOKEN"] = slack.app_token  # and no secret, no port: none needed
+        else:
+            env |= {"SLACK_SIGNING_SECRET": SIGNING_SECRET, "KAPBOT_PORT": str(port)}
         with log.open("wb") as out:
             process = subprocess.Popen([str(KAPBOT), "run"], env=env, stdout=out,
                                        stderr=subprocess.STDOUT, cwd=tmp_path)
-        url = f"http://127.0.0.1:{port}"
         try:
-            wait_healthy(url, process, log)
-            driver = SlackDriver(slack, f"{url}/slack/events", SIGNING_SECRET)
+            if mode == "socket_mode":
+                url = ""
+                wait_connected(slack, process, log)
+                driver = SlackDriver.socket_mode(slack)
+            else:
+                url = f"http://127.0.0.1:{port}"
+                wait_healthy(url, process, log)
+                driver = SlackDriver(slack, f"{url}/slack/events", SIGNING_SECRET)
             yield Running(slack, driver, process, url, log, clock_file,
                           database_url=database_url)
         finally:

@@ -39,14 +39,20 @@ def schedule_soon(kapbot: Running) -> None:
     kapbot.delivered()
 
 
+def pair_channel(kapbot: Running, who: str) -> str:
+    """The care pair's channel, where the session card is (its buttons are on the Home too)."""
+    return next(name for name in kapbot.driver.sees(who).channels
+                if name.startswith("#kap-pair-")).removeprefix("#")
+
+
 def prepare(kapbot: Running) -> None:
     """Checklist, dose sign-off and presence, each by the right person, correctly."""
     d = kapbot.driver
-    d.click("lee", "Pre-session checklist")
+    d.click("lee", "Pre-session checklist", where=pair_channel(kapbot, "lee"))
     assert d.fill_and_submit("lee", CHECKLIST).action == "close"
-    d.click("rowe", "Sign off dose")
+    d.click("rowe", "Sign off dose", where=pair_channel(kapbot, "rowe"))
     assert d.fill_and_submit("rowe", {"Dose for this session (mg)": "100"}).action == "close"
-    d.click("lee", "Confirm presence")
+    d.click("lee", "Confirm presence", where=pair_channel(kapbot, "lee"))
     assert d.fill_and_submit("lee", {"I am in the room with the patient": True,
                                      "Dose on the dispensed tablets (mg)": "100",
                                      "Route": "Sublingual"}).action == "close"
@@ -75,35 +81,35 @@ def test_the_whole_pathway_from_plan_to_acknowledged_summary(kapbot: Running) ->
     schedule_soon(kapbot)
     assert "Pre-session checklist" in card(kapbot)
 
-    d.click("lee", "Pre-session checklist")
+    d.click("lee", "Pre-session checklist", where=pair_channel(kapbot, "lee"))
     assert d.fill_and_submit("lee", CHECKLIST).action == "close"
-    d.click("rowe", "Sign off dose")
+    d.click("rowe", "Sign off dose", where=pair_channel(kapbot, "rowe"))
     assert "Pre-dose BP 128/82 mmHg" in d.sees("rowe").modal
     assert d.fill_and_submit("rowe", {"Dose for this session (mg)": "100"}).action == "close"
 
-    d.click("lee", "Confirm presence")
+    d.click("lee", "Confirm presence", where=pair_channel(kapbot, "lee"))
     assert "100" not in d.sees("lee").modal  # the authorised dose is never shown
     assert d.fill_and_submit("lee", {"I am in the room with the patient": True,
                                      "Dose on the dispensed tablets (mg)": "150",
                                      "Route": "Sublingual"}).action == "close"
-    d.click("lee", "Start session")
+    d.click("lee", "Start session", where=pair_channel(kapbot, "lee"))
     assert d.sees("lee").ephemeral[-1].endswith(
         "Double check failed: the dose read off the dispensed tablets does not match the "
         "prescriber's sign-off.")
 
-    d.click("lee", "Confirm presence")
+    d.click("lee", "Confirm presence", where=pair_channel(kapbot, "lee"))
     d.fill_and_submit("lee", {"I am in the room with the patient": True,
                               "Dose on the dispensed tablets (mg)": "100", "Route": "Sublingual"})
-    d.click("lee", "Start session")
+    d.click("lee", "Start session", where=pair_channel(kapbot, "lee"))
     assert "*In progress* — 100 mg" in card(kapbot)
 
-    d.click("lee", "Check in")
-    d.click("lee", "Record vitals")
+    d.click("lee", "Check in", where=pair_channel(kapbot, "lee"))
+    d.click("lee", "Record vitals", where=pair_channel(kapbot, "lee"))
     assert d.fill_and_submit("lee", {"Systolic BP (mmHg)": "132", "Diastolic BP (mmHg)": "84",
                                      "Heart rate (bpm)": "80", "SpO2 (%)": "97",
                                      "Sedation (MOAA/S 0-5)": "4",
                                      "Dissociation (0-4)": "2"}).action == "close"
-    d.click("lee", "End session")
+    d.click("lee", "End session", where=pair_channel(kapbot, "lee"))
     early = d.fill_and_submit("lee", {"Patient is alert and oriented": True,
                                       "Vitals are back within limits": True,
                                       "Escort is present": True})
@@ -112,7 +118,7 @@ def test_the_whole_pathway_from_plan_to_acknowledged_summary(kapbot: Running) ->
 
     kapbot.advance(125)
     d.close_modal("lee")
-    d.click("lee", "End session")
+    d.click("lee", "End session", where=pair_channel(kapbot, "lee"))
     ended = d.fill_and_submit("lee", {"Patient is alert and oriented": True,
                                       "Vitals are back within limits": True,
                                       "Escort is present": True,
@@ -137,7 +143,7 @@ def test_refusals_answer_the_person_with_every_reason(kapbot: Running) -> None:
     assert d.sees("lee").ephemeral[-1].endswith("Only KAP-0042's prescriber may post a dose plan.")
     post_plan(kapbot)
     schedule_soon(kapbot)
-    d.click("rowe", "Start session")
+    d.click("rowe", "Start session", where=pair_channel(kapbot, "rowe"))
     refusal = d.sees("rowe").ephemeral[-1]
     assert "The therapist has not completed the pre-session checklist." in refusal
     assert "The prescriber has not signed off the dose for this session." in refusal

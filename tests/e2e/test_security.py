@@ -9,7 +9,14 @@ from kapbot.sandbox import payloads
 from kapbot.store.db import Database
 from kapbot.store.models import AuditEntry, DosingSession, OutboxMessage
 from tests.e2e.conftest import Running
-from tests.e2e.test_pathway import card, post_plan, prepare, schedule_soon, set_up_pair
+from tests.e2e.test_pathway import (
+    card,
+    pair_channel,
+    post_plan,
+    prepare,
+    schedule_soon,
+    set_up_pair,
+)
 
 
 def count(kapbot: Running, table: type) -> int:
@@ -49,8 +56,8 @@ def test_a_double_click_on_start_starts_once(kapbot: Running) -> None:
     prepare(kapbot)
     kapbot.delivered()
     kapbot.slack.faults.hang(2, method="chat.update")  # keep the stale card on screen a while
-    d.click("lee", "Start session")
-    d.click("rowe", "Start session")  # the card still shows the button
+    d.click("lee", "Start session", where=pair_channel(kapbot, "lee"))
+    d.click("rowe", "Start session", where=pair_channel(kapbot, "rowe"))  # still on the card
     assert d.sees("rowe").ephemeral[-1].endswith("The session is in progress, not scheduled.")
     assert "*In progress* — 100 mg" in card(kapbot)
 
@@ -76,8 +83,7 @@ def test_an_event_from_another_workspace_is_ignored(kapbot: Running) -> None:
     before = count(kapbot, OutboxMessage)
     kapbot.driver.open_home("rowe")  # our own workspace: queued
     assert count(kapbot, OutboxMessage) == before + 1
-    signed = kapbot.driver._post(json.dumps(envelope).encode(), "application/json",
-                                 signer=kapbot.driver._signer)
+    signed = kapbot.driver.send_event_callback(envelope)
     assert signed.status == 200
     assert count(kapbot, OutboxMessage) == before + 1  # the other workspace's: ignored
 
