@@ -5,12 +5,14 @@ Every parser returns the value or a sentence naming the field, so a form with se
 mistakes is answered with all of them at once.
 """
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from kapbot.care.values import Vitals
 
 Parsed = tuple[int | None, str | None]
+_WHOLE = re.compile(r"-?[0-9]{1,9}")  # ASCII digits only: '²' and '--5' are not numbers
 
 
 def _integer(raw: object, label: str) -> Parsed:
@@ -19,7 +21,7 @@ def _integer(raw: object, label: str) -> Parsed:
     if isinstance(raw, int):
         return raw, None
     text = str(raw).strip()
-    if not text.lstrip("-").isdigit():
+    if not _WHOLE.fullmatch(text):
         return None, f"{label} must be a whole number, not {text[:20]!r}."
     return int(text), None
 

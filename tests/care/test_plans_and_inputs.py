@@ -91,6 +91,12 @@ def test_impossible_blood_pressures_are_typing_mistakes(bp, expected) -> None:
     assert reasons == expected
 
 
+@pytest.mark.parametrize("typed", ["--5", "²", "1e3", "12 mg", "9999999999"])
+def test_text_that_only_looks_numeric_is_refused_not_crashed_on(typed: str) -> None:
+    assert inputs.positive_mg(typed, "Dose") == (
+        None, f"Dose must be a whole number, not {typed!r}.")
+
+
 def test_scores_are_optional_but_bounded() -> None:
     assert inputs.optional_score("", "PHQ-9", 27) == (None, None)
     assert inputs.optional_score("27", "PHQ-9", 27) == (27, None)
