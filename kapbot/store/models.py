@@ -1,6 +1,6 @@
 """The tables. Times are UTC-aware (`UTCDateTime`); free clinical text stays in here only.
 
-No `from __future__ import annotations` in this module: SQLModel needs real annotations.
+Annotations here must stay real, not postponed: SQLModel reads them at class creation.
 """
 
 from datetime import date, datetime
