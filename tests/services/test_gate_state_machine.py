@@ -89,6 +89,7 @@ EDGES = ("checklist exactly 2 h before the start", "checklist 2 h 1 min before t
          "start exactly 30 min early", "start 31 min early",
          "exactly 7 days after the last start", "7 days less a minute after the last start",
          "a dose 50 mg above the last", "a dose 75 mg above the last",
+         "a dose exactly at the plan's maximum", "a dose above the plan's maximum",
          "the plan ran out the day before", "a one-session plan, used up")
 MISTAKES = ("BP at the hold level", "an item left unticked", "another dose on the tablets",
             "another route on the tablets", "a new plan after the sign-off",
@@ -664,6 +665,10 @@ class ClinicUnderRandomActions(RuleBasedStateMachine):
             last = self.model.started_visits(code)
             if last and twist.startswith("a dose"):
                 dose, hours_ahead = (last[-1].dose or 100) + int(twist.split()[2]), 8 * 24
+        if p and "plan's maximum" in twist:
+            route = p.plan.route if p.plan else "sublingual"
+            self.post_plan("prescriber", code, PlanChoice(maximum=100, route=route))
+            dose = 100 if twist.startswith("a dose exactly") else 125
         if p and twist == "a one-session plan, used up":
             self.post_plan("prescriber", code, PlanChoice(maximum=200, sessions=1,
                                                           valid_days=365))
