@@ -104,6 +104,6 @@ class HomeService(ServiceBase):
     @staticmethod
     def _roster(tx: Session) -> tuple[RosterLine, ...]:
         rows = tx.exec(select(m.Clinician).order_by(col(m.Clinician.id))).all()
-        return tuple(RosterLine(c.slack_user_id, frozenset(
-            r for r, held in (("prescriber", c.is_prescriber), ("therapist", c.is_therapist),
-                              ("admin", c.is_admin)) if held), c.active) for c in rows)
+        return tuple(RosterLine(c.slack_user_id,
+                                frozenset(r.value for r in snapshots.roles(c)), c.active)
+                     for c in rows)

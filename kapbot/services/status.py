@@ -3,7 +3,7 @@
 from sqlmodel import Session, col, select
 
 from kapbot.care import authority, gate
-from kapbot.care.values import Actor, FollowUpState, SessionState
+from kapbot.care.values import Actor, FollowUpState, Role, SessionState
 from kapbot.care.wording import local
 from kapbot.services.base import Outcome, ServiceBase
 from kapbot.store import models as m
@@ -21,9 +21,8 @@ class StatusService(ServiceBase):
             rows = tx.exec(select(m.Clinician).order_by(col(m.Clinician.id))).all()
             lines = []
             for c in rows:
-                roles = [r for r, held in (("prescriber", c.is_prescriber),
-                                           ("therapist", c.is_therapist),
-                                           ("admin", c.is_admin)) if held]
+                held = snapshots.roles(c)
+                roles = [r.value for r in Role if r in held]
                 state = "" if c.active else " (inactive)"
                 lines.append(f"<@{c.slack_user_id}> — {', '.join(roles) or 'no roles'}{state}")
             return Outcome(data={"lines": lines})

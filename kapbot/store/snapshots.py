@@ -25,14 +25,16 @@ from kapbot.care.values import (
 from kapbot.store import models as m
 
 
+def roles(row: m.Clinician) -> frozenset[Role]:
+    """The roles a roster row holds (one flag column each)."""
+    return frozenset(role for role in Role if getattr(row, f"is_{role.value}"))
+
+
 def actor(tx: Session, slack_user_id: str, admins: frozenset[str]) -> Actor:
     row = tx.exec(select(m.Clinician).where(m.Clinician.slack_user_id == slack_user_id)).first()
     if row is None:
         return Actor(slack_user_id, bootstrap_admin=slack_user_id in admins)
-    roles = {role for role, held in ((Role.PRESCRIBER, row.is_prescriber),
-                                     (Role.THERAPIST, row.is_therapist),
-                                     (Role.ADMIN, row.is_admin)) if held}
-    return Actor(slack_user_id, row.id, frozenset(roles), row.active,
+    return Actor(slack_user_id, row.id, roles(row), row.active,
                  bootstrap_admin=slack_user_id in admins)
 
 
