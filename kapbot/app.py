@@ -19,6 +19,7 @@ from kapbot.config import Settings
 from kapbot.delivery import Delivery, DeliveryThread
 from kapbot.handlers import actions, commands, events, guard, views
 from kapbot.outgoing import Outgoing
+from kapbot.scheduler import Timer
 from kapbot.services import Services
 from kapbot.store import migrate
 from kapbot.store.db import Database
@@ -30,7 +31,7 @@ StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
 class Kapbot:
-    """One running kapbot: its database, services, Slack app and delivery worker."""
+    """One running kapbot: its database, services, Slack app, delivery worker and timer."""
 
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         assert settings.slack_bot_token is not None
@@ -53,10 +54,12 @@ class Kapbot:
             surface.register(self.app, self.services)
         worker_client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10,
                                   retry_handlers=[])  # retries are the outbox's, idempotently
+        worker = f"{socket.gethostname()}:{os.getpid()}"
         self.delivery = DeliveryThread(Delivery(
             self.db, worker_client, Outgoing(self.services, self.policy, CHANNEL_SALT),
-            self.services.clock, f"{socket.gethostname()}:{os.getpid()}"),
-            poll=settings.delivery_poll_seconds)
+            self.services.clock, worker), poll=settings.delivery_poll_seconds)
+        self.timer = Timer(self.services, worker, settings.timer_poll_seconds,
+                           on_fired=self.delivery.wake)
 
     def wsgi(self) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
         slack = SlackRequestHandler(self.app)
@@ -78,6 +81,7 @@ class Kapbot:
 
     def run(self) -> None:
         self.delivery.start()
+        self.timer.start()
         try:
             if self.settings.socket_mode:
                 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -93,5 +97,6 @@ class Kapbot:
                 serve(self.wsgi(), host="0.0.0.0", port=self.settings.port, threads=8,
                       ident="kapbot")
         finally:
+            self.timer.stop()
             self.delivery.stop()
             self.db.dispose()

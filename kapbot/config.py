@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=1, le=65535)
     slack_api_url: str = SLACK_API_URL
     delivery_poll_seconds: float = Field(default=1.0, gt=0)
+    timer_poll_seconds: float = Field(default=2.0, gt=0)
     clock_offset_file: str | None = None  # tests and rehearsals only: see FileOffsetClock
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(default=None,

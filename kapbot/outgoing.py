@@ -6,6 +6,7 @@ Rendered at send time from the database, so a message always shows the latest st
 from typing import Any
 
 from kapbot.blocks.home import home
+from kapbot.blocks.notices import escalation, notice
 from kapbot.blocks.pair import channel_name, introduction
 from kapbot.blocks.session_card import session_card
 from kapbot.blocks.summary import summary
@@ -33,6 +34,13 @@ class Outgoing:
         if message.kind == notify.SUMMARY:
             ended = self.services.summary_view(subject)
             return summary(ended, self.policy) if ended else None
+        if message.kind == notify.NOTICE:
+            fired = self.services.notice_view(subject)
+            return notice(fired, self.policy) if fired else None
+        if message.kind == notify.ESCALATION:
+            raised = self.services.escalation_view(subject)
+            repeat = notify.escalation_repeat(message.edits or message.key)
+            return escalation(raised, repeat, self.policy) if raised else None
         pair = self.services.care_pair(subject)
         if pair is None:
             return None

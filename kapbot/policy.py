@@ -103,6 +103,17 @@ class Summary(_Section):
     overdue_days: PositiveInt
 
 
+class Reminders(_Section):
+    """When kapbot chases people. Times count back from the scheduled instant, in UTC, so a
+    daylight-saving change neither skips nor doubles one. Older policy files without this
+    section get PROTOCOL.md's defaults."""
+
+    checklist_hours_before: tuple[PositiveInt, ...] = (24, 2)
+    sign_off_hours_before: tuple[PositiveInt, ...] = (2,)
+    overdue_minutes: PositiveInt = 60
+    escalation_repeat_minutes: PositiveInt = 5
+
+
 class Item(_Section):
     """One box to tick on a checklist."""
 
@@ -138,6 +149,7 @@ class Policy(_Section):
     windows: Windows
     session: SessionTiming
     summary: Summary
+    reminders: Reminders = Reminders()
     # Slack shows at most 10 boxes in one group, so a checklist holds at most 10 items.
     checklist: tuple[Item, ...] = Field(min_length=1, max_length=10)
     discharge: tuple[Item, ...] = Field(min_length=1, max_length=10)
@@ -194,6 +206,14 @@ class Policy(_Section):
     @property
     def min_monitoring(self) -> timedelta:
         return timedelta(minutes=self.session.min_monitoring_minutes)
+
+    @property
+    def check_in_interval(self) -> timedelta:
+        return timedelta(minutes=self.session.check_in_interval_minutes)
+
+    @property
+    def check_in_grace(self) -> timedelta:
+        return timedelta(minutes=self.session.check_in_grace_minutes)
 
     @property
     def min_interval(self) -> timedelta:

@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import (
 )
 
 from kapbot.blocks.text import mention, when
-from kapbot.care.card import Mark, SessionView, lines
+from kapbot.care.card import Mark, SessionView, lines, overdue
 from kapbot.care.values import SessionState
 from kapbot.policy import Policy
 
@@ -73,12 +73,20 @@ def session_card(view: SessionView, policy: Policy) -> dict[str, Any]:
     title = f"{s.pair.code} · session {when(s.scheduled_at, policy.tz)}"
     prescriber = mention(view.people.get(s.pair.prescriber_id))
     therapist = mention(view.people.get(s.pair.therapist_id))
+    state = STATE_WORDS[s.state]
+    late = overdue(s, view.now, policy)
+    if late:
+        state += " · :warning: *overdue*"
     blocks: list[Block] = [
         HeaderBlock(text=title),
         ContextBlock(elements=[MarkdownTextObject(
-            text=f"{STATE_WORDS[s.state]} · prescriber {prescriber} · therapist {therapist}")]),
+            text=f"{state} · prescriber {prescriber} · therapist {therapist}")]),
         DividerBlock(),
     ]
+    if late:
+        blocks.append(SectionBlock(text=MarkdownTextObject(
+            text=f":warning: *Overdue*: not started {policy.reminders.overdue_minutes} min "
+                 "after its time. Start it, or cancel it.")))
     if s.state is SessionState.SCHEDULED:
         blocks += _requirement_blocks(view, policy)
     else:
@@ -88,5 +96,5 @@ def session_card(view: SessionView, policy: Policy) -> dict[str, Any]:
         blocks.append(ActionsBlock(block_id=f"session:{s.id}", elements=[
             ButtonElement(text=label, action_id=action, value=str(s.id), style=style)
             for label, action, style in buttons]))
-    return {"text": f"{title}: {STATE_WORDS[s.state].lower()}",
+    return {"text": f"{title}: {STATE_WORDS[s.state].lower()}{', overdue' if late else ''}",
             "blocks": [b.to_dict() for b in blocks]}

@@ -2,11 +2,11 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from kapbot.care import gate
-from kapbot.care.values import SessionSnapshot
+from kapbot.care.values import SessionSnapshot, SessionState
 from kapbot.policy import Policy
 
 
@@ -58,6 +58,12 @@ def _who(s: SessionSnapshot, key: str) -> tuple[int | None, datetime | None, boo
         return None, None, key != "timing"
     found = record[key]
     return (found.by, found.at, True) if found is not None else (None, None, False)
+
+
+def overdue(s: SessionSnapshot, now: datetime, policy: Policy) -> bool:
+    """Not started this long after its time: the card says so, and both were told."""
+    return (s.state is SessionState.SCHEDULED
+            and now >= s.scheduled_at + timedelta(minutes=policy.reminders.overdue_minutes))
 
 
 def lines(s: SessionSnapshot, now: datetime, policy: Policy) -> tuple[Line, ...]:

@@ -7,7 +7,7 @@ the refusal itself is still recorded in the audit chain in the same transaction.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -49,6 +49,21 @@ class Outcome:
         return cls(decision.reasons, decision.warnings)
 
 
+T = TypeVar("T")
+
+
+def retrying(transaction: Callable[[], T]) -> T:
+    """Run a whole transaction again after a deadlock or serialization failure: those are
+    races between replicas, never the user's fault, so they must never reach the user."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            return transaction()
+        except Exception as exc:
+            if attempt == MAX_ATTEMPTS or not is_retryable(exc):
+                raise
+    raise AssertionError("unreachable")
+
+
 class _RefusedError(Exception):
     def __init__(self, outcome: Outcome) -> None:
         self.outcome = outcome
@@ -78,13 +93,7 @@ class ServiceBase:
 
     def _run(self, actor_id: str, action: str, subject: str, body: Body) -> Outcome:
         """Run `body` as one audited transaction, retrying only races the user never sees."""
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                return self._attempt(actor_id, action, subject, body)
-            except Exception as exc:
-                if attempt == MAX_ATTEMPTS or not is_retryable(exc):
-                    raise
-        raise AssertionError("unreachable")
+        return retrying(lambda: self._attempt(actor_id, action, subject, body))
 
     def _attempt(self, actor_id: str, action: str, subject: str, body: Body) -> Outcome:
         with self.db.transaction() as tx:

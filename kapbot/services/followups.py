@@ -4,7 +4,7 @@ from sqlmodel import Session
 
 from kapbot.care import authority, inputs
 from kapbot.care.values import Actor, FollowUpState
-from kapbot.services import notify
+from kapbot.services import notify, timers
 from kapbot.services.base import Outcome, ServiceBase
 from kapbot.store import models as m
 from kapbot.store import snapshots
@@ -40,6 +40,7 @@ class FollowUpService(ServiceBase):
             row.phq9, row.gad7, row.notes = phq, gad, text or ""
             tx.add(row)
             notify.publish_home(tx, actor.slack_user_id, 1, self.clock.now())
+            timers.follow_up_closed(tx, follow_up_id, self.clock.now())
             tx.flush()
             return Outcome(id=row.id)
 

@@ -90,7 +90,7 @@ class HomeService(ServiceBase):
             col(m.DosingSession.summary_acknowledged_at).is_(None))
             .order_by(col(m.DosingSession.ended_at))).all()
         return tuple(SummaryItem(row.id or 0, code, row.ended_at,
-                                 overdue=row.ended_at < overdue_before)
+                                 overdue=row.ended_at <= overdue_before)
                      for row, code in rows if row.ended_at is not None)
 
     def _follow_ups(self, tx: Session, me: int) -> tuple[FollowUpItem, ...]:

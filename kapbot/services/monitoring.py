@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from kapbot.care import authority, inputs, session_rules, vitals
 from kapbot.care.values import Actor, Role, SessionSnapshot, SessionState, Severity
-from kapbot.services import notify
+from kapbot.services import notify, timers
 from kapbot.services.base import Outcome
 from kapbot.services.sessions import SessionService
 from kapbot.store import models as m
@@ -96,20 +96,27 @@ class MonitoringService(SessionService):
             dose.prescriber_notes = for_prescriber or None
             tx.add(dose)
             for planned in session_rules.follow_ups(now, self.policy):
-                tx.add(m.FollowUp(session_id=snap.id, patient_id=snap.pair.patient_id,
-                                  kind=planned.kind, label=planned.label, due_at=planned.due_at,
-                                  window_ends_at=planned.window_ends_at))
-            tx.flush()
+                follow_up = m.FollowUp(session_id=snap.id, patient_id=snap.pair.patient_id,
+                                       kind=planned.kind, label=planned.label,
+                                       due_at=planned.due_at,
+                                       window_ends_at=planned.window_ends_at)
+                tx.add(follow_up)
+                tx.flush()
+                assert follow_up.id is not None
+                timers.follow_up_created(tx, follow_up.id, snap.pair.patient_id, snap.id,
+                                         planned.due_at, planned.window_ends_at, now)
             self._summarise(tx, snap, now)
             return Outcome(id=snap.id)
 
         return self._on_session(actor_id, "end_session", session_id, body)
 
     def _summarise(self, tx: Session, snap: SessionSnapshot, now: datetime) -> None:
-        """The post-session summary goes to the prescriber as a direct message, at once."""
+        """The post-session summary goes to the prescriber as a direct message, at once;
+        the session's watch stops and the acknowledgement is chased from here."""
         prescriber = tx.get(m.Clinician, snap.pair.prescriber_id)
         assert prescriber is not None
         notify.send_summary(tx, snap.id, prescriber.slack_user_id, now)
+        timers.session_ended(tx, snap.id, snap.pair.patient_id, now, now, self.policy)
 
     def acknowledge_summary(self, actor_id: str, session_id: int) -> Outcome:
         """The prescriber has read the post-session summary (the REMS monitoring form)."""
@@ -128,6 +135,7 @@ class MonitoringService(SessionService):
             row.summary_acknowledged_by = actor.clinician_id
             tx.add(row)
             notify.refresh_summary(tx, snap.id, actor.slack_user_id, self.clock.now())
+            timers.summary_acknowledged(tx, snap.id, self.clock.now())
             return Outcome(id=snap.id)
 
         return self._on_session(actor_id, "acknowledge_summary", session_id, body)
@@ -166,6 +174,7 @@ class MonitoringService(SessionService):
                               state=SessionState.CANCELLED.value, ended_at=self.clock.now(),
                               ended_by=actor.clinician_id, end_reason=why or None):
                 return Outcome.refuse("The session is no longer scheduled.")
+            timers.session_called_off(tx, snap.id, self.clock.now())
             return Outcome(id=snap.id)
 
         return self._on_session(actor_id, "cancel_session", session_id, body)

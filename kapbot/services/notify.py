@@ -14,6 +14,7 @@ from kapbot.store import outbox
 
 SESSION_CARD, SUMMARY, HOME = "session_card", "summary", "home"
 PAIR_CHANNEL, PAIR_INTRO = "pair_channel", "pair_intro"
+NOTICE, ESCALATION = "notice", "escalation"
 
 
 def pair(patient_id: int) -> str:
@@ -22,6 +23,12 @@ def pair(patient_id: int) -> str:
 
 def direct(slack_user_id: str) -> str:
     return f"@{slack_user_id}"
+
+
+def on_call(channel: str) -> str:
+    """The policy's escalation channel as an address: an ID as is, a name as `#name`."""
+    is_id = channel[:1] in "CG" and channel[1:].isalnum() and channel.isupper()
+    return channel if is_id else "#" + channel.removeprefix("#")
 
 
 def open_pair_channel(tx: Session, patient_id: int, now: datetime) -> None:
@@ -64,3 +71,36 @@ def publish_home(tx: Session, slack_user_id: str, page: int, now: datetime) -> N
     outbox.enqueue(tx, key=f"home:{slack_user_id}:{uuid4().hex}", kind=HOME, subject_id=page,
                    channel=direct(slack_user_id), now=now, edits=f"home:{slack_user_id}",
                    method="views.publish")
+
+
+def notice(tx: Session, task_id: int, task_key: str, address: str, now: datetime) -> None:
+    """A fired timer's message to one person or channel: once per task and address."""
+    outbox.enqueue(tx, key=f"notice:{task_key}:{address}", kind=NOTICE, subject_id=task_id,
+                   channel=address, now=now)
+
+
+def _escalation_key(escalation_id: int, repeat: int, address: str) -> str:
+    return f"escalation:{escalation_id}:{repeat}:{address}"
+
+
+def escalation_repeat(key: str) -> int:
+    """Which raising of an escalation a message key belongs to (0 = the first)."""
+    return int(key.split(":")[2])
+
+
+def escalate(tx: Session, escalation_id: int, repeat: int, addresses: list[str],
+             now: datetime) -> None:
+    for address in addresses:
+        outbox.enqueue(tx, key=_escalation_key(escalation_id, repeat, address),
+                       kind=ESCALATION, subject_id=escalation_id, channel=address, now=now)
+
+
+def refresh_escalation(tx: Session, escalation_id: int, repeats: int, addresses: list[str],
+                       now: datetime) -> None:
+    """Every raising of the escalation shows it acknowledged, so no one answers it twice."""
+    for repeat in range(repeats + 1):
+        for address in addresses:
+            original = _escalation_key(escalation_id, repeat, address)
+            outbox.enqueue(tx, key=f"{original}:{uuid4().hex}", kind=ESCALATION,
+                           subject_id=escalation_id, channel=address, now=now, edits=original,
+                           method="chat.update")

@@ -4,7 +4,7 @@ from sqlmodel import Session, col, func, select
 
 from kapbot.care import authority, dosing
 from kapbot.care.values import Actor, SessionState
-from kapbot.services import notify
+from kapbot.services import notify, timers
 from kapbot.services.base import Outcome, ServiceBase
 from kapbot.store import models as m
 from kapbot.store import snapshots
@@ -40,11 +40,14 @@ class PlanService(ServiceBase):
                              valid_until=terms.valid_until, notes=terms.notes, created_at=now)
             tx.add(row)
             tx.flush()
-            for session_id in tx.exec(select(m.DosingSession.id).where(
+            for session_id, at in tx.exec(select(m.DosingSession.id,
+                                                 m.DosingSession.scheduled_at).where(
                     m.DosingSession.patient_id == patient.id,
                     m.DosingSession.state == SessionState.SCHEDULED.value)):
                 assert session_id is not None
                 notify.refresh_card(tx, session_id, patient.id, now)  # sign-offs are void now
+                timers.plan_changed(tx, session_id, patient.id, at, row.version, now,
+                                    self.policy)
             return Outcome(id=row.id)
 
         return self._run(actor_id, "post_plan", self._patient_subject(code), body)

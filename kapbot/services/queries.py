@@ -9,6 +9,7 @@ from kapbot.care.card import (
     SessionView,
     SummaryView,
 )
+from kapbot.care.timeline import EscalationView, Notice, TimerKind
 from kapbot.services.base import ServiceBase
 from kapbot.store import deliveries, snapshots
 from kapbot.store import models as m
@@ -93,3 +94,41 @@ class QueryService(ServiceBase):
             assert prescriber is not None and therapist is not None
             return (patient.code, prescriber.slack_user_id, therapist.slack_user_id,
                     patient.channel_id)
+
+    def notice_view(self, task_id: int) -> Notice | None:
+        """What a fired timer has to say, with the session and follow-up it is about."""
+        with self.db.reading() as tx:
+            task = tx.get(m.TimedTask, task_id)
+            if task is None or task.done_at is None:
+                return None
+            session = tx.get(m.DosingSession, task.payload.get("session_id"))
+            patient = tx.get(m.Patient, session.patient_id) if session else None
+            if session is None or session.id is None or patient is None:
+                return None
+            follow_up = (tx.get(m.FollowUp, task.payload["follow_up_id"])
+                         if "follow_up_id" in task.payload else None)
+            return Notice(
+                kind=TimerKind(task.kind), code=patient.code, session_id=session.id,
+                due_at=task.due_at, fired_at=task.done_at, scheduled_at=session.scheduled_at,
+                number=task.payload.get("number"),
+                follow_up_id=follow_up.id if follow_up else None,
+                label=follow_up.label if follow_up else "",
+                window_ends_at=follow_up.window_ends_at if follow_up else None)
+
+    def escalation_view(self, escalation_id: int) -> EscalationView | None:
+        with self.db.reading() as tx:
+            row = tx.get(m.Escalation, escalation_id)
+            session = tx.get(m.DosingSession, row.session_id) if row else None
+            patient = tx.get(m.Patient, session.patient_id) if session else None
+            if row is None or row.id is None or patient is None:
+                return None
+            people = dict(tx.exec(select(m.Clinician.id, m.Clinician.slack_user_id).where(
+                col(m.Clinician.id).in_([patient.prescriber_id, patient.therapist_id,
+                                         row.acknowledged_by or 0]))).all())
+            return EscalationView(
+                id=row.id, code=patient.code, session_id=row.session_id,
+                check_in=row.check_in, due_at=row.due_at,
+                deadline_at=row.due_at + self.policy.check_in_grace, raised_at=row.raised_at,
+                prescriber=people[patient.prescriber_id],
+                therapist=people[patient.therapist_id], acknowledged_at=row.acknowledged_at,
+                acknowledged_by=people.get(row.acknowledged_by or 0))

@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 from kapbot.care import authority, dosing, gate, inputs, session_rules
 from kapbot.care.values import Actor, Role, SessionSnapshot, SessionState
 from kapbot.care.wording import local
-from kapbot.services import notify
+from kapbot.services import notify, timers
 from kapbot.services.base import Outcome, ServiceBase
 from kapbot.store import models as m
 from kapbot.store import snapshots
@@ -77,6 +77,9 @@ class SessionService(ServiceBase):
             tx.flush()
             assert row.id is not None
             notify.post_card(tx, row.id, patient.id, now)
+            plan = snapshots.active_plan(tx, patient.id)
+            timers.session_booked(tx, row.id, patient.id, at, plan.version if plan else None,
+                                  now, self.policy)
             return Outcome(id=row.id)
 
         return self._run(actor_id, "schedule_session", self._patient_subject(code), body)
@@ -190,6 +193,7 @@ class SessionService(ServiceBase):
                               started_by=actor.clinician_id, plan_id=snap.plan.id,
                               dose_mg=snap.sign_off.dose_mg, route=snap.plan.route):
                 return Outcome.refuse("The session was already started.")
+            timers.session_started(tx, snap.id, snap.pair.patient_id, now, now, self.policy)
             return Outcome(warnings=decision.warnings, id=snap.id)
 
         return self._on_session(actor_id, "start_session", session_id, body)

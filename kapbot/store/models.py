@@ -210,6 +210,23 @@ class FollowUp(SQLModel, table=True):
     notes: str = Field(default="", sa_type=String)
 
 
+class Escalation(SQLModel, table=True):
+    """A missed presence check-in, raised to the prescriber and the on-call channel and
+    repeated until someone acknowledges it. One per missed prompt."""
+
+    __table_args__ = (UniqueConstraint("session_id", "check_in",
+                                       name="uq_escalation_session_check_in"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="dosing_session.id", index=True)
+    check_in: int  # which prompt of the session was missed (1 = the first)
+    due_at: datetime = utc()  # when the check-in was due
+    raised_at: datetime = utc()
+    repeats: int = 0  # how many times it has been raised again
+    acknowledged_at: datetime | None = utc(nullable=True)
+    acknowledged_by: int | None = Field(default=None, foreign_key="clinician.id")
+
+
 class AuditEntry(SQLModel, table=True):
     """One link of the hash chain. `seq` is assigned under the append lock, gap-free."""
 
