@@ -14,16 +14,17 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from kapbot.sandbox import SlackDriver, SlackEmulator
 from kapbot.store.db import Database
-from kapbot.store.models import OutboxMessage
+from kapbot.store.models import OutboxMessage, TimedTask
 
 SIGNING_SECRET = "e2e-signing-secret"
 KAPBOT = Path(sys.executable).parent / "kapbot"
@@ -45,13 +46,60 @@ class Running:
     """The HTTP root ("" in Socket Mode, which listens on no port)."""
     log: Path
     clock_file: Path
+    env: dict[str, str] = field(default_factory=dict)
     offset: float = 0.0
+    replicas: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as when the host dies or the OOM killer strikes."""
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+    def restart(self) -> None:
+        """Start `kapbot run` again, on the same database, port and clock."""
+        self.process = launch(self.env, self.log)
+        if self.url:
+            wait_healthy(self.url, self.process, self.log)
+        else:
+            wait_connected(self.slack, self.process, self.log)
+
+    def replica(self) -> subprocess.Popen[bytes]:
+        """A second `kapbot run` on the same database, as a clinic's second replica."""
+        port = free_port()
+        log = self.log.with_name(f"replica-{len(self.replicas) + 1}.log")
+        process = launch({**self.env, "KAPBOT_PORT": str(port)}, log)
+        wait_healthy(f"http://127.0.0.1:{port}", process, log)
+        self.replicas.append(process)
+        return process
 
     def advance(self, minutes: float) -> None:
         """Move the running kapbot's clock forward (it reads the offset file)."""
         self.offset += minutes * 60
         self.clock_file.write_text(str(self.offset))
         time.sleep(0.02)  # a new mtime, even on coarse file systems
+
+    def now(self) -> datetime:
+        """The running kapbot's time: the real clock moved on by `advance`."""
+        return datetime.now(UTC) + timedelta(seconds=self.offset)
+
+    def settled(self, seconds: float = 20) -> None:
+        """Wait until every task due by kapbot's clock has fired and its messages are out."""
+        db = Database(self.database_url)
+        try:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                with db.reading() as tx:
+                    due = tx.exec(select(func.count()).select_from(TimedTask).where(
+                        col(TimedTask.state).in_(["pending", "claimed"]),
+                        col(TimedTask.due_at) <= self.now())).one()
+                if due == 0:
+                    break
+                time.sleep(0.05)
+            else:
+                raise AssertionError("due tasks did not fire")
+        finally:
+            db.dispose()
+        self.delivered(max(1.0, deadline - time.monotonic()))
 
     def delivered(self, seconds: float = 10) -> None:
         """Wait until the worker has sent everything queued."""
@@ -70,6 +118,12 @@ class Running:
             db.dispose()
 
     database_url: str = ""
+
+
+def launch(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen([str(KAPBOT), "run"], env=env, stdout=out,
+                                stderr=subprocess.STDOUT, cwd=log.parent)
 
 
 def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path,
@@ -121,19 +175,19 @@ def kapbot(request: pytest.FixtureRequest, database_url: str,
         log = tmp_path / "kapbot.log"
         clock_file = tmp_path / "clock-offset"
         clock_file.write_text("0")
+        slack.workspace.add_channel("kap-on-call", members=["UPRESCRIB", slack.workspace.bot.id])
         env = {**os.environ, "SLACK_BOT_TOKEN": slack.token,
                "KAPBOT_SLACK_API_URL": slack.base_url, "KAPBOT_DATABASE_URL": database_url,
                "KAPBOT_ADMINS": "UADMIN", "KAPBOT_DELIVERY_POLL_SECONDS": "0.1",
-               "KAPBOT_CLOCK_OFFSET_FILE": str(clock_file)}
+               "KAPBOT_TIMER_POLL_SECONDS": "0.2", "KAPBOT_CLOCK_OFFSET_FILE": str(clock_file)}
         for variable in ("SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "KAPBOT_PORT"):
             env.pop(variable, None)
         if mode == "socket_mode":
             env["SLACK_APP_TOKEN"] = slack.app_token  # and no secret, no port: none needed
         else:
             env |= {"SLACK_SIGNING_SECRET": SIGNING_SECRET, "KAPBOT_PORT": str(port)}
-        with log.open("wb") as out:
-            process = subprocess.Popen([str(KAPBOT), "run"], env=env, stdout=out,
-                                       stderr=subprocess.STDOUT, cwd=tmp_path)
+        process = launch(env, log)
+        running: Running | None = None
         try:
             if mode == "socket_mode":
                 url = ""
@@ -143,11 +197,13 @@ def kapbot(request: pytest.FixtureRequest, database_url: str,
                 url = f"http://127.0.0.1:{port}"
                 wait_healthy(url, process, log)
                 driver = SlackDriver(slack, f"{url}/slack/events", SIGNING_SECRET)
-            yield Running(slack, driver, process, url, log, clock_file,
-                          database_url=database_url)
+            running = Running(slack, driver, process, url, log, clock_file, env,
+                              database_url=database_url)
+            yield running
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            for each in [running.process, *running.replicas] if running else [process]:
+                each.terminate()
+                try:
+                    each.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    each.kill()

@@ -58,6 +58,18 @@ def prepare(kapbot: Running) -> None:
                                      "Route": "Sublingual"}).action == "close"
 
 
+def watch(kapbot: Running, minutes: int, first: int = 1) -> None:
+    """The therapist stays in the room, answering each presence check-in (every 20 min,
+    `first` the next one due) from its prompt as it comes."""
+    interval = 20
+    for number, _ in enumerate(range(interval, minutes + 1, interval), start=first):
+        kapbot.advance(interval)
+        kapbot.settled()
+        kapbot.driver.click("lee", "Check in", where="dm", containing=f"check-in {number} ")
+    kapbot.advance(minutes % interval)
+    kapbot.settled()
+
+
 def card(kapbot: Running) -> str:
     kapbot.delivered()
     channel = next(m for name, m in kapbot.driver.sees("lee").channels.items()
@@ -116,9 +128,10 @@ def test_the_whole_pathway_from_plan_to_acknowledged_summary(kapbot: Running) ->
     assert early.action == "errors"
     assert "may end after 2 h" in " ".join(early.errors.values())
 
-    kapbot.advance(125)
     d.close_modal("lee")
-    d.click("lee", "End session", where=pair_channel(kapbot, "lee"))
+    watch(kapbot, minutes=125)
+    d.click("lee", "End session", where=pair_channel(kapbot, "lee"),
+            containing="monitored for the minimum time")
     ended = d.fill_and_submit("lee", {"Patient is alert and oriented": True,
                                       "Vitals are back within limits": True,
                                       "Escort is present": True,
