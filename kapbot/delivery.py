@@ -38,6 +38,8 @@ class Content(Protocol):
 
     def opened(self, message: Claimed, channel_id: str) -> None: ...
 
+    def dead_lettered(self, message: Claimed) -> None: ...
+
 
 class Delivery:
     """Claims due outbox rows and sends them, one channel's messages in order."""
@@ -153,7 +155,7 @@ class Delivery:
             outbox.retry_later(self.db, message.id, self.worker, now + wait, "rate limited")
         elif error in PERMANENT:
             log.warning("outbox message %s dead-lettered: %s", message.id, error)
-            outbox.dead(self.db, message.id, self.worker, error)
+            self._dead(message, error)
         else:
             self._retry(message, error, now + self._backoff(message))
 
@@ -161,9 +163,13 @@ class Delivery:
         if message.attempts >= self.max_attempts:
             log.warning("outbox message %s dead-lettered after %s attempts: %s", message.id,
                         message.attempts, error)
-            outbox.dead(self.db, message.id, self.worker, error)
+            self._dead(message, error)
         else:
             outbox.retry_later(self.db, message.id, self.worker, at, error)
+
+    def _dead(self, message: Claimed, error: str) -> None:
+        if outbox.dead(self.db, message.id, self.worker, error):
+            self.content.dead_lettered(message)
 
     def _backoff(self, message: Claimed) -> timedelta:
         return min(self.backoff * 2 ** (message.attempts - 1), timedelta(minutes=5))

@@ -66,3 +66,9 @@ class Outgoing:
         outcome = self.services.record_pair_channel(message.subject_id, channel_id)
         if outcome.refused:
             raise RuntimeError("; ".join(outcome.reasons))
+
+    def dead_lettered(self, message: Claimed) -> None:
+        """Administrators see a message that gave up on their App Home, to retry it. (A Home
+        that gave up is not announced on the Home: that could only give up again.)"""
+        if message.kind != notify.HOME:
+            self.services.refresh_admin_homes()

@@ -24,11 +24,13 @@ from kapbot.blocks.session_card import MARK_ICONS, STATE_WORDS
 from kapbot.blocks.text import escape, mention, when
 from kapbot.care.card import Mark
 from kapbot.care.home import (
+    DEAD_LETTERS_PER_PAGE,
     FOLLOW_UPS_PER_PAGE,
     ROSTER_PER_PAGE,
     SESSIONS_PER_PAGE,
     SUMMARIES_PER_PAGE,
     WAITING_PER_PAGE,
+    DeadLetterItem,
     FollowUpItem,
     HomeSession,
     HomeView,
@@ -131,6 +133,17 @@ def _roster(view: HomeView, page: int) -> list[Block]:
     return blocks
 
 
+def _dead_letter(item: DeadLetterItem, policy: Policy) -> SectionBlock:
+    where = mention(item.channel[1:]) if item.channel.startswith("@") else item.channel
+    if item.channel.startswith("pair:"):
+        where = "a care-pair channel"
+    text = (f"`{item.message_id}` {item.kind.replace('_', ' ')} to {where} · queued "
+            f"{when(item.created_at, policy.tz)} · {item.attempts} attempts · "
+            f"{escape(item.last_error or 'no error recorded')}")
+    return SectionBlock(text=MarkdownTextObject(text=text),
+                        accessory=_button("Retry", "outbox.retry", item.message_id))
+
+
 def _pager(page: int, pages: int) -> list[Block]:
     if pages <= 1:
         return []
@@ -177,5 +190,11 @@ def home(view: HomeView, policy: Policy) -> dict[str, Any]:
                      for i in _page_of(view.follow_ups, page, FOLLOW_UPS_PER_PAGE))]
     if view.is_admin:
         blocks += [DividerBlock(), *_roster(view, page)]
+        if view.dead_letters:
+            blocks += [DividerBlock(),
+                       _heading(":warning: Messages that could not be delivered",
+                                view.dead_letters, page, DEAD_LETTERS_PER_PAGE, ""),
+                       *(_dead_letter(i, policy) for i in
+                         _page_of(view.dead_letters, page, DEAD_LETTERS_PER_PAGE))]
     blocks += _pager(page, pages)
     return View(type="home", callback_id="home", blocks=blocks).to_dict()

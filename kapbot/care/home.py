@@ -17,6 +17,7 @@ WAITING_PER_PAGE = 10
 SUMMARIES_PER_PAGE = 10
 FOLLOW_UPS_PER_PAGE = 10
 ROSTER_PER_PAGE = 20
+DEAD_LETTERS_PER_PAGE = 10
 
 # Whose act a gate requirement waits on; the other two (two people, timing) are facts.
 _ACTOR_OF = {"plan": "prescriber", "checklist": "therapist", "sign_off": "prescriber",
@@ -98,6 +99,18 @@ class RosterLine:
     active: bool
 
 
+@dataclass(frozen=True)
+class DeadLetterItem:
+    """An outgoing message that gave up, for an administrator to look at and retry."""
+
+    message_id: int
+    kind: str
+    channel: str  # the outbox address: a channel, `@U…`, or `pair:<patient>`
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+
+
 def _pages(count: int, per_page: int) -> int:
     return max(1, -(-count // per_page))
 
@@ -114,6 +127,7 @@ class HomeView:
     summaries: tuple[SummaryItem, ...] = ()
     follow_ups: tuple[FollowUpItem, ...] = ()
     roster: tuple[RosterLine, ...] = ()  # shown to administrators only
+    dead_letters: tuple[DeadLetterItem, ...] = ()  # administrators only
     page: int = 1
 
     @property
@@ -124,6 +138,7 @@ class HomeView:
                   _pages(len(self.follow_ups), FOLLOW_UPS_PER_PAGE)]
         if self.is_admin:
             counts.append(_pages(len(self.roster), ROSTER_PER_PAGE))
+            counts.append(_pages(len(self.dead_letters), DEAD_LETTERS_PER_PAGE))
         return max(counts)
 
     @property

@@ -83,6 +83,7 @@ def register(app: App, services: Services) -> None:
     button("session.check_in", services.check_in, "Checked in.")
     button("summary.acknowledge", services.acknowledge_summary, "Acknowledged.")
     button("escalation.acknowledge", services.acknowledge_escalation, "Acknowledged.")
+    button("outbox.retry", services.retry_message, "Queued again.")
 
     @app.action("follow_up.done")
     def follow_up(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:

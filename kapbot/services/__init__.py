@@ -6,6 +6,7 @@ from kapbot.services.followups import FollowUpService
 from kapbot.services.forms import FormService
 from kapbot.services.home import HomeService
 from kapbot.services.monitoring import MonitoringService
+from kapbot.services.outbox import OutboxService
 from kapbot.services.patients import PatientService
 from kapbot.services.plans import PlanService
 from kapbot.services.queries import QueryService
@@ -15,8 +16,8 @@ from kapbot.services.timed import TimedWorkService
 
 
 class Services(RosterService, PatientService, PlanService, MonitoringService, FollowUpService,
-               FormService, HomeService, QueryService, StatusService, EscalationService,
-               TimedWorkService):
+               FormService, HomeService, QueryService, StatusService, OutboxService,
+               EscalationService, TimedWorkService):
     """Every use case kapbot offers, over one database, policy and clock."""
 
 

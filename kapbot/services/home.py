@@ -12,6 +12,7 @@ from kapbot.care import card
 from kapbot.care.card import Mark
 from kapbot.care.home import (
     SESSIONS_PER_PAGE,
+    DeadLetterItem,
     FollowUpItem,
     HomeSession,
     HomeView,
@@ -22,9 +23,10 @@ from kapbot.care.home import (
 )
 from kapbot.care.values import FollowUpState, SessionState
 from kapbot.services import notify
-from kapbot.services.base import ServiceBase
+from kapbot.services.outbox import OutboxService
 from kapbot.store import models as m
 from kapbot.store import snapshots
+from kapbot.store.outbox import DEAD
 
 GATE_HORIZON = 2 * SESSIONS_PER_PAGE  # upcoming sessions whose gate is read for "waiting"
 _WAITS = {("checklist", "therapist"): WaitingKind.CHECKLIST,
@@ -32,7 +34,15 @@ _WAITS = {("checklist", "therapist"): WaitingKind.CHECKLIST,
           ("presence", "therapist"): WaitingKind.PRESENCE}
 
 
-class HomeService(ServiceBase):
+class HomeService(OutboxService):
+    def refresh_admin_homes(self) -> None:
+        """Something only administrators can mend happened (a message gave up)."""
+        with self.db.transaction() as tx:
+            admins = set(tx.exec(select(m.Clinician.slack_user_id).where(
+                col(m.Clinician.is_admin), col(m.Clinician.active))).all()) | self.admins
+            for slack_user_id in sorted(admins):
+                notify.publish_home(tx, slack_user_id, 1, self.clock.now())
+
     def refresh_home(self, slack_user_id: str, page: int = 1) -> None:
         """Queue a fresh App Home for this person (opening the tab is not an audited act)."""
         with self.db.transaction() as tx:
@@ -44,12 +54,15 @@ class HomeService(ServiceBase):
             roles = frozenset(r.value for r in actor.roles) if actor.active else frozenset()
             me = actor.clinician_id if actor.active else None
             sessions, waiting = self._sessions(tx, me, page) if me else ((), ())
+            dead = self.outbox_messages((DEAD,)) if actor.is_admin else ()
             return HomeView(
                 viewer=slack_user_id, roles=roles, is_admin=actor.is_admin,
                 next_sessions=sessions, waiting=waiting,
                 summaries=self._summaries(tx, me) if me else (),
                 follow_ups=self._follow_ups(tx, me) if me else (),
-                roster=self._roster(tx) if actor.is_admin else (), page=page)
+                roster=self._roster(tx) if actor.is_admin else (), page=page,
+                dead_letters=tuple(DeadLetterItem(d.id, d.kind, d.channel, d.attempts,
+                                                  d.last_error, d.created_at) for d in dead))
 
     def _sessions(self, tx: Session, me: int, page: int
                   ) -> tuple[tuple[HomeSession, ...], tuple[WaitingItem, ...]]:

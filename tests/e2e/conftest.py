@@ -82,8 +82,9 @@ class Running:
         """The running kapbot's time: the real clock moved on by `advance`."""
         return datetime.now(UTC) + timedelta(seconds=self.offset)
 
-    def settled(self, seconds: float = 20) -> None:
-        """Wait until every task due by kapbot's clock has fired and its messages are out."""
+    def settled(self, seconds: float = 20, due_only: bool = False) -> None:
+        """Wait until every task due by kapbot's clock has fired and its messages are out
+        (with `due_only`, those not waiting for a later retry)."""
         db = Database(self.database_url)
         try:
             deadline = time.monotonic() + seconds
@@ -99,17 +100,20 @@ class Running:
                 raise AssertionError("due tasks did not fire")
         finally:
             db.dispose()
-        self.delivered(max(1.0, deadline - time.monotonic()))
+        self.delivered(max(1.0, deadline - time.monotonic()), due_only)
 
-    def delivered(self, seconds: float = 10) -> None:
-        """Wait until the worker has sent everything queued."""
+    def delivered(self, seconds: float = 10, due_only: bool = False) -> None:
+        """Wait until the worker has sent everything queued (or everything due now)."""
         db = Database(self.database_url)
         try:
             deadline = time.monotonic() + seconds
             while time.monotonic() < deadline:
                 with db.reading() as tx:
-                    pending = tx.exec(select(func.count()).select_from(OutboxMessage).where(
-                        OutboxMessage.state == "pending")).one()
+                    waiting = select(func.count()).select_from(OutboxMessage).where(
+                        OutboxMessage.state == "pending")
+                    if due_only:
+                        waiting = waiting.where(col(OutboxMessage.next_attempt_at) <= self.now())
+                    pending = tx.exec(waiting).one()
                 if pending == 0:
                     return
                 time.sleep(0.05)
