@@ -19,6 +19,13 @@ def test_the_demo_plays_the_pathway_and_leaves_a_database_to_explore(tmp_path: P
     assert ("Double check failed: the dose read off the dispensed tablets does not" in out)
     assert "Post-session summary · KAP-0042" in out
     assert "Acknowledged by @rowe" in out
+    read = " ".join(line.strip("│ ") for line in out.splitlines())  # as one reads the panels
+    assert read.count("pre-session checklist is not done") == 2  # 24 h and 2 h before
+    assert "sign-off is still missing" in read
+    assert "Missed presence check-in:* *KAP-0042* — check-in 2" in read
+    assert "Missed presence check-in (reminder 1)" in read
+    assert "Integration session is due" in read
+    assert "it is marked *missed*" in read
     assert "Audit chain intact:" in out
     assert (tmp_path / "kapbot-demo.db").exists()
     verify = subprocess.run([str(KAPBOT), "audit", "verify"], cwd=tmp_path, text=True,

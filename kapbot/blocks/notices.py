@@ -4,6 +4,7 @@ A message fired after kapbot was down says so, with the time it was due, so nobo
 mistakes a late reminder for a current one.
 """
 
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -22,11 +23,11 @@ from kapbot.policy import Policy
 # kind → (what it says, the button's label and action); {…} are filled from the notice.
 _WORDING: dict[TimerKind, tuple[str, tuple[str, str] | None]] = {
     TimerKind.CHECKLIST_REMINDER: (
-        ":alarm_clock: *{code}* has a session at {scheduled}. The pre-session checklist is "
-        "not done yet.", ("Pre-session checklist", "session.checklist")),
+        ":alarm_clock: *{code}* has a session at {scheduled} (in {ahead}). The pre-session "
+        "checklist is not done yet.", ("Pre-session checklist", "session.checklist")),
     TimerKind.SIGN_OFF_REMINDER: (
-        ":alarm_clock: *{code}* has a session at {scheduled}. Your dose sign-off is still "
-        "missing.", ("Sign off dose", "session.sign_off")),
+        ":alarm_clock: *{code}* has a session at {scheduled} (in {ahead}). Your dose "
+        "sign-off is still missing.", ("Sign off dose", "session.sign_off")),
     TimerKind.SESSION_OVERDUE: (
         ":warning: *{code}*'s session at {scheduled} has not started: it is *overdue*.", None),
     TimerKind.CHECK_IN_PROMPT: (
@@ -50,6 +51,12 @@ _WORDING: dict[TimerKind, tuple[str, tuple[str, str] | None]] = {
 }
 
 
+def _duration(span: timedelta) -> str:
+    """`24 h`, `2 h`, `90 min`: how far ahead a reminder is, as people say it."""
+    minutes = round(span.total_seconds() / 60)
+    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
+
+
 def _late(due_at_text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(
         text=f":hourglass_flowing_sand: Late: this was due at {due_at_text}, while kapbot "
@@ -59,7 +66,11 @@ def _late(due_at_text: str) -> ContextBlock:
 def notice(view: Notice, policy: Policy) -> dict[str, Any]:
     """`text` and `blocks` for chat.postMessage."""
     wording, button = _WORDING[view.kind]
+    ahead = ""
+    if view.scheduled_at is not None:
+        ahead = _duration(view.scheduled_at - view.due_at)
     text = wording.format(code=view.code, scheduled=when(view.scheduled_at, policy.tz),
+                          ahead=ahead,
                           number=view.number or "", label=view.label,
                           window=when(view.window_ends_at, policy.tz))
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]

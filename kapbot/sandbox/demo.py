@@ -47,17 +47,27 @@ class _Stage:
         self._shown: dict[str, set[str]] = {name: set() for name in PEOPLE}
 
     def deliver(self) -> None:
+        """Fire what the clock has made due, then send everything queued."""
+        self.bot.timer.run_once()
         while self.bot.delivery.delivery.run_once():
             pass
+
+    def at(self, instant: datetime, title: str) -> None:
+        """Move the simulated clock on; whatever falls due on the way fires."""
+        self.clock.set(instant)
+        self.step(title)
+        self.deliver()
 
     def command(self, who: str, text: str) -> None:
         self.driver.command(who, "/kap", text)
         self.deliver()
 
-    def click(self, who: str, label: str, where: str | None = None) -> None:
+    def click(self, who: str, label: str, where: str | None = None,
+              containing: str | None = None) -> None:
         """Press a button; by default the one on the session card in the pair's channel
-        (the same buttons wait on the App Home too)."""
-        self.driver.click(who, label, where=where or self._pair_channel(who))
+        (the same buttons wait on the App Home, and on the reminders)."""
+        self.driver.click(who, label, where=where or self._pair_channel(who),
+                          containing=containing)
         self.deliver()
 
     def _pair_channel(self, who: str) -> str:
@@ -100,6 +110,8 @@ def _running(path: Path, clock: ManualClock) -> Iterator[tuple[Kapbot, SlackEmul
     with SlackEmulator() as slack:
         for name, (user_id, real) in PEOPLE.items():
             slack.workspace.add_user(name, real_name=real, user_id=user_id)
+        slack.workspace.add_channel("kap-on-call", members=[
+            PEOPLE["rowe"][0], PEOPLE["admin"][0], slack.workspace.bot.id])
         settings = Settings(database_url=f"sqlite:///{path}", admins=PEOPLE["admin"][0],
                             slack_api_url=slack.base_url, slack_bot_token=slack.token,
                             slack_signing_secret=SECRET, policy=None)
@@ -136,67 +148,108 @@ def run_demo(console: Console, directory: Path) -> int:
 
 
 def _play(stage: _Stage, clock: ManualClock, start: datetime) -> None:
+    _before(stage, start)
+    _during(stage, clock)
+    _after(stage, clock)
+
+
+def _before(stage: _Stage, start: datetime) -> None:
+    """Roster, plan, booking, the reminders, the checklist and the sign-off."""
     stage.step("The administrator builds the roster and a care pair")
     stage.command("admin", "roster add @rowe prescriber")
     stage.command("admin", "roster add @lee therapist")
     stage.command("admin", "patient add KAP-0042 @rowe @lee")
     stage.show("admin", "rowe")
 
-    stage.step("Dr Rowe posts a dose plan")
+    stage.step("Dr Rowe posts a dose plan; Sam Lee books tomorrow's session")
     stage.command("rowe", "plan KAP-0042")
     stage.submit("rowe", {"Formulation": "RDT", "Route": "Sublingual",
-                               "Dose per session (mg)": "100", "Maximum dose (mg)": "150",
-                               "Sessions authorised": "6",
-                               "Valid until": (start + timedelta(days=90)).date().isoformat(),
-                               "Notes": "Start low; review after session 2."})
-    session_at = start + timedelta(hours=2)
+                          "Dose per session (mg)": "100", "Maximum dose (mg)": "150",
+                          "Sessions authorised": "6",
+                          "Valid until": (start + timedelta(days=90)).date().isoformat(),
+                          "Notes": "Start low; review after session 2."})
+    session_at = start + timedelta(days=1, hours=1)
     stage.command("lee", f"session KAP-0042 {session_at:%Y-%m-%d %H:%M}")
     stage.show("lee")
 
-    stage.step("Sam Lee presses Start an hour early: refused, with every reason")
-    clock.advance(timedelta(hours=1))
+    stage.at(session_at - timedelta(hours=24), "The day before: Sam is reminded of the checklist")
+    stage.show("lee")
+    stage.at(session_at - timedelta(hours=2), "Two hours before: both are reminded")
+    stage.show("lee", "rowe")
+
+    stage.at(session_at - timedelta(hours=1), "Sam presses Start an hour early: refused, "
+             "with every reason")
     stage.click("lee", "Start session")
     stage.show("lee")
 
-    stage.step("Sam Lee completes the pre-session checklist; Dr Rowe signs off the dose")
-    clock.advance(timedelta(minutes=35))
+    stage.at(session_at - timedelta(minutes=25), "Sam completes the pre-session checklist; "
+             "Dr Rowe signs off from the reminder")
     stage.click("lee", "Pre-session checklist")
     stage.submit("lee", CHECKLIST)
-    stage.click("rowe", "Sign off dose")
+    stage.click("rowe", "Sign off dose", where="dm")
     stage.show("rowe")
     stage.submit("rowe", {"Dose for this session (mg)": "100"})
+
+
+def _during(stage: _Stage, clock: ManualClock) -> None:
+    """The double check, the start, check-ins, the missed one and its escalation."""
 
     stage.step("The double check: Sam reads 150 mg off the tablets — the start is refused")
     stage.click("lee", "Confirm presence")
     stage.submit("lee", {"I am in the room with the patient": True,
-                              "Dose on the dispensed tablets (mg)": "150",
-                              "Route": "Sublingual"})
+                         "Dose on the dispensed tablets (mg)": "150", "Route": "Sublingual"})
     stage.click("lee", "Start session")
     stage.show("lee")
 
     stage.step("The right tablets: presence confirmed, the session starts")
     stage.click("lee", "Confirm presence")
     stage.submit("lee", {"I am in the room with the patient": True,
-                              "Dose on the dispensed tablets (mg)": "100",
-                              "Route": "Sublingual"})
+                         "Dose on the dispensed tablets (mg)": "100", "Route": "Sublingual"})
     stage.click("lee", "Start session")
+    started = clock.now()
     stage.show("lee")
 
-    stage.step("During the session: check-ins and vitals at +40 min")
-    clock.advance(timedelta(minutes=20))
-    stage.click("lee", "Check in")
-    clock.advance(timedelta(minutes=20))
-    stage.click("lee", "Check in")
+    stage.at(started + timedelta(minutes=20), "+20 min: Sam answers the check-in prompt")
+    stage.show("lee")
+    stage.click("lee", "Check in", where="dm", containing="check-in 1 ")
+    stage.at(started + timedelta(minutes=40), "+40 min: the vitals reminder; Sam records them")
     stage.click("lee", "Record vitals")
     stage.submit("lee", {"Systolic BP (mmHg)": "138", "Diastolic BP (mmHg)": "86",
-                              "Heart rate (bpm)": "82", "SpO2 (%)": "96",
-                              "Sedation (MOAA/S 0-5)": "4", "Dissociation (0-4)": "2"})
-
-    stage.step("After two hours: the session ends and Dr Rowe gets the summary")
-    clock.advance(timedelta(minutes=85))
-    stage.click("lee", "End session")
+                         "Heart rate (bpm)": "82", "SpO2 (%)": "96",
+                         "Sedation (MOAA/S 0-5)": "4", "Dissociation (0-4)": "2"})
+    stage.show("lee")
+    stage.at(started + timedelta(minutes=45), "+45 min: check-in 2 was missed — escalated to "
+             "Dr Rowe and #kap-on-call")
+    stage.show("rowe")
+    stage.at(started + timedelta(minutes=50), "+50 min: unacknowledged, so it repeats; Dr Rowe "
+             "acknowledges")
+    stage.click("rowe", "Acknowledge", where="kap-on-call", containing="reminder 1")
+    stage.show("rowe")
+    stage.click("lee", "Check in")
+    for minutes in (60, 80, 100, 120):
+        stage.at(started + timedelta(minutes=minutes), f"+{minutes} min: check-in prompt")
+        stage.click("lee", "Check in", where="dm", containing=f"check-in {minutes // 20} ")
+    stage.show("lee")
+    stage.at(started + timedelta(minutes=125), "After two hours: the session ends and Dr "
+             "Rowe gets the summary")
+    stage.click("lee", "End session", containing="monitored for the minimum time")
     stage.submit("lee", {**DISCHARGE, "Notes for the prescriber":
-                              "Tearful at +60, settled by +90; keen to continue."})
+                         "Tearful at +60, settled by +90; keen to continue."})
     stage.show("lee", "rowe")
-    stage.click("rowe", "Acknowledge", where="dm")
+
+
+def _after(stage: _Stage, clock: ManualClock) -> None:
+    """The summary chased, the follow-ups due, one done and one missed."""
+    ended = clock.now()
+    stage.at(ended + timedelta(days=1), "The next day: the integration session falls due, "
+             "and the unacknowledged summary is chased")
+    stage.show("lee", "rowe")
+    stage.click("rowe", "Acknowledge", where="dm", containing="Post-session summary")
+    stage.click("lee", "Mark done", where="dm", containing="Integration session")
+    stage.submit("lee", {"PHQ-9 (0-27)": "11", "GAD-7 (0-21)": "8"})
+    stage.show("rowe")
+    stage.at(ended + timedelta(days=7), "A week later: the check-in falls due")
+    stage.show("lee")
+    stage.at(ended + timedelta(days=10), "Its window closes undone: marked missed, Dr Rowe "
+             "is told")
     stage.show("rowe")
