@@ -110,15 +110,43 @@ class Delivery:
 
     def _create_channel(self, message: Claimed, content: dict[str, Any]
                         ) -> tuple[str | None, str | None]:
-        """A private channel, its members invited, then recorded for the messages after it."""
+        """A private channel, its members invited, then recorded for the messages after it.
+
+        Every step may be a retry of one that got through before a timeout or a crash: a
+        channel already created is found by its name, a member already invited is fine.
+        """
         invite = content.pop("invite", [])
-        created = self.client.api_call("conversations.create", json=content)
-        channel = created["channel"]["id"]
-        if invite:
-            self.client.api_call("conversations.invite",
-                                 json={"channel": channel, "users": ",".join(invite)})
+        try:
+            channel = self.client.api_call("conversations.create", json=content)["channel"]["id"]
+        except SlackApiError as exc:
+            found = (self._private_channel(content["name"])
+                     if exc.response.get("error") == "name_taken" else None)
+            if found is None:
+                raise
+            channel = found
+        for user in invite:
+            try:
+                self.client.api_call("conversations.invite",
+                                     json={"channel": channel, "users": user})
+            except SlackApiError as exc:
+                if exc.response.get("error") != "already_in_channel":
+                    raise
         self.content.opened(message, channel)
         return channel, None
+
+    def _private_channel(self, name: str) -> str | None:
+        """The ID of the bot's own private channel with this name (one it created)."""
+        cursor = ""
+        while True:
+            page = self.client.api_call("conversations.list", params={
+                "types": "private_channel", "exclude_archived": "true", "limit": 200,
+                "cursor": cursor})
+            for channel in page.get("channels", []):
+                if channel.get("name") == name:
+                    return str(channel["id"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor", "")
+            if not cursor:
+                return None
 
     def _channel(self, address: str) -> str:
         """A channel ID for an outbox address; `@U…` is the bot's direct message with U…."""

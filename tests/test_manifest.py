@@ -34,6 +34,7 @@ SCOPES = {"chat.postMessage": {"chat:write"}, "chat.update": {"chat:write"},
           "conversations.create": {"groups:write"}, "conversations.invite": {"groups:write"},
           "conversations.open": {"im:write"},
           "conversations.history": {"groups:history", "im:history"},
+          "conversations.list": {"groups:read"},
           "views.open": set(), "views.publish": set(), "users.info": {"users:read"}}
 
 

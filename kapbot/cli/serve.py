@@ -23,6 +23,7 @@ def run() -> None:
         raise CliError("; ".join(missing))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                         "%(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per poll
     try:
         bot = Kapbot(settings)
     except migrate.SchemaError as exc:

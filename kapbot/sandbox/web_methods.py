@@ -111,6 +111,7 @@ class WebMethods:
             "conversations.open": self.conversations_open,
             "conversations.history": self.conversations_history,
             "conversations.info": self.conversations_info,
+            "conversations.list": self.conversations_list,
             "views.open": self.views_open,
             "views.push": self.views_push,
             "views.update": self.views_update,
@@ -295,6 +296,23 @@ class WebMethods:
                 "has_more": bool(rest), "pin_count": 0, "channel_actions_ts": None,
                 "channel_actions_count": 0,
                 "response_metadata": {"next_cursor": next_cursor}}
+
+    def conversations_list(self, args: Args) -> Response:
+        """The conversations the bot can see, of the asked types, a page at a time."""
+        types = set((args.text("types") or "public_channel").split(","))
+        with self.workspace.lock:
+            visible = [c for c in self.workspace.channels.values()
+                       if not c.is_im and ("private_channel" if c.is_private
+                                           else "public_channel") in types
+                       and (not c.is_private or self.workspace.bot.id in c.members)]
+        limit = int(args.number("limit", HISTORY_LIMIT_DEFAULT)) or HISTORY_LIMIT_DEFAULT
+        cursor = args.text("cursor")
+        start = int(base64.b64decode(cursor).decode()) if cursor else 0
+        page = visible[start:start + limit]
+        rest = start + limit < len(visible)
+        return {"ok": True, "channels": [self._channel_to_api(c) for c in page],
+                "response_metadata": {"next_cursor": base64.b64encode(
+                    str(start + limit).encode()).decode() if rest else ""}}
 
     def conversations_info(self, args: Args) -> Response:
         channel = self._conversation(args, bot_must_be_member=False)

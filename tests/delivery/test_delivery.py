@@ -68,6 +68,22 @@ def test_a_new_care_pair_gets_a_private_channel_with_both_and_an_introduction(
     assert texts(slack, pair_channel) == [f"Care-pair channel for {NEW_CODE}"]
 
 
+def test_a_channel_created_by_a_try_whose_answer_was_lost_is_found_not_made_again(
+        clinic: Clinic, worker: Delivery, slack: SlackEmulator) -> None:
+    slack.faults.drop_after_accept(method="conversations.create")
+    slack.faults.drop_after_accept(method="conversations.invite")
+    accepted(clinic.services.add_patient(ADMIN, NEW_CODE, PRESCRIBER, THERAPIST))
+    for _ in range(4):
+        drain(worker)
+        clinic.clock.advance(timedelta(minutes=1))
+    made = [c for c in slack.workspace.channels.values() if c.name.startswith("kap-pair-")]
+    assert len(made) == 1
+    assert {PRESCRIBER, THERAPIST} <= set(made[0].members)
+    assert texts(slack, made[0].id) == [f"Care-pair channel for {NEW_CODE}"]
+    [patient] = [p for p in rows(clinic.services, Patient) if p.code == NEW_CODE]
+    assert patient.channel_id == made[0].id
+
+
 def test_the_session_card_is_posted_once_and_edited_in_place(
         clinic: Clinic, worker: Delivery, slack: SlackEmulator, pair_channel: str) -> None:
     clinic.services.post_plan(PRESCRIBER, NEW_CODE, _plan())
