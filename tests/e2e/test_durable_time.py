@@ -201,3 +201,18 @@ def _wait_for(condition: Callable[[], bool], seconds: float = 15) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("the condition never held")
+
+
+def test_a_reminder_due_while_kapbot_was_down_arrives_on_recovery_marked_late(
+        kapbot: Running) -> None:
+    set_up_pair(kapbot)
+    post_plan(kapbot)
+    book(kapbot, hours=25)
+    kapbot.kill()
+    kapbot.advance(90)  # the 24-hour reminder fell due half an hour ago, while down
+    kapbot.restart()
+    kapbot.settled()
+    [reminder] = dm(kapbot, "lee", "pre-session checklist is not done")
+    assert "(in 24 h)" in reminder
+    assert "Late: this was due at" in reminder and "while kapbot was not running" in reminder
+    assert_each_once(kapbot)
