@@ -324,3 +324,9 @@ def test_a_malformed_database_url_is_one_line(tmp_path: Path) -> None:
                                  KAPBOT_DATABASE_URL="kapbot database on the clinic server"))
 
     assert "database" in line
+
+
+def test_a_mistyped_command_or_option_is_one_line_naming_where_help_is(tmp_path: Path) -> None:
+    assert one_line_error(kapbot("db", "status", "--nope", cwd=tmp_path)) == (
+        "kapbot: error: No such option '--nope'. (see `kapbot db status --help`)")
+    assert "No such command 'nosuch'" in one_line_error(kapbot("nosuch", cwd=tmp_path))

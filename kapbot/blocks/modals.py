@@ -103,8 +103,8 @@ def _checkboxes(key: str, label: str, items: Iterable[Item]) -> InputBlock:
                   optional=True)
 
 
-def _vitals() -> list[Block]:
-    return [_number(key, label) for key, label in VITALS]
+def _vitals(optional: bool = False) -> list[Block]:
+    return [_number(key, label, optional=optional) for key, label in VITALS]
 
 
 def dose_plan(code: str, policy: Policy, metadata: Mapping[str, Any]) -> dict[str, Any]:
@@ -181,10 +181,15 @@ def vitals(code: str, metadata: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def end_session(code: str, policy: Policy, metadata: Mapping[str, Any]) -> dict[str, Any]:
-    """Sign out: the discharge checklist, any adverse event, notes for the prescriber."""
+    """Sign out: the discharge checklist, the pre-discharge vitals the REMS monitoring
+    record asks for (optional: a clinic may take them on paper), any adverse event, and
+    notes for the prescriber."""
     blocks: list[Block] = [
         _about(code),
         _checkboxes("discharge", "Discharge checklist", policy.discharge),
+        ContextBlock(elements=[MarkdownTextObject(
+            text="Pre-discharge vitals: all four, or none.")]),
+        *_vitals(optional=True),
         _text("adverse_events", "Adverse events"),
         _select("severity", "Severity", [(s.value, SEVERITY_LABELS[s]) for s in Severity],
                 Severity.NONE.value),

@@ -26,7 +26,7 @@ LABELS: dict[str, dict[str, str]] = {
                  "route": "Route"},
     "vitals": {**VITALS, "sedation": "Sedation", "dissociation": "Dissociation"},
     "end": {"discharge": "Discharge item", "adverse_events": "Describe the adverse event",
-            "severity": "Severity", "notes": "Notes for the prescriber"},
+            "severity": "Severity", "notes": "Notes for the prescriber", **VITALS},
     "abort": {"reason": "Reason for aborting"},
     "cancel": {"reason": "Reason for cancelling"},
     "follow_up": {"phq9": "PHQ-9", "gad7": "GAD-7", "notes": "Notes"},
@@ -62,7 +62,8 @@ def _submit(services: Services, form: str, user: str, meta: dict[str, Any],
         return services.end_session(user, session, v.get("discharge") or [],
                                     adverse_events=v.get("adverse_events") or "",
                                     severity=v.get("severity") or "none",
-                                    notes=v.get("notes") or "")
+                                    notes=v.get("notes") or "",
+                                    vitals=tuple(v.get(k) for k in VITALS))
     if form == "abort":
         return services.abort_session(user, session, v.get("reason") or "")
     if form == "cancel":

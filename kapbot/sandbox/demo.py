@@ -34,7 +34,8 @@ CHECKLIST = {"Consent is current": True,
              "Emergency contact on file": True, "Systolic BP (mmHg)": "148",
              "Diastolic BP (mmHg)": "88", "Heart rate (bpm)": "76", "SpO2 (%)": "98"}
 DISCHARGE = {"Patient is alert and oriented": True, "Vitals are back within limits": True,
-             "Escort is present": True}
+             "Escort is present": True, "Systolic BP (mmHg)": "128",
+             "Diastolic BP (mmHg)": "82", "Heart rate (bpm)": "72", "SpO2 (%)": "98"}
 
 
 class _Stage:

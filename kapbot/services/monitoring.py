@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from kapbot.care import authority, inputs, session_rules, vitals
-from kapbot.care.values import Actor, Role, SessionSnapshot, SessionState, Severity
+from kapbot.care.values import Actor, Role, SessionSnapshot, SessionState, Severity, Vitals
 from kapbot.services import notify, timers
 from kapbot.services.base import Outcome
 from kapbot.services.sessions import SessionService
@@ -62,11 +62,12 @@ class MonitoringService(SessionService):
 
     def end_session(self, actor_id: str, session_id: int, discharge: Iterable[str],
                     adverse_events: object = "", severity: str = Severity.NONE.value,
-                    notes: object = "") -> Outcome:
+                    notes: object = "", vitals: tuple[object, ...] = ()) -> Outcome:
         """Sign out: after the minimum monitoring, with the discharge checklist affirmed.
 
-        Records the administered dose, any adverse event, the therapist's notes for the
-        prescriber, and creates the policy's integration follow-ups.
+        Records the administered dose, the pre-discharge vitals if taken (systolic,
+        diastolic, heart rate, SpO2: all or none), any adverse event, the therapist's notes
+        for the prescriber, and creates the policy's integration follow-ups.
         """
         affirmed = frozenset(discharge)
 
@@ -75,6 +76,8 @@ class MonitoringService(SessionService):
             decision = session_rules.may_end(snap, actor, now, self.policy, affirmed)
             unknown = sorted(affirmed - {item.id for item in self.policy.discharge})
             event, level, for_prescriber, reasons = _end_form(adverse_events, severity, notes)
+            reading, vitals_reasons = _discharge_vitals(vitals)
+            reasons += vitals_reasons
             if unknown:
                 reasons.append(f"Unknown discharge item {', '.join(unknown)}.")
             if decision.refused or reasons:
@@ -90,6 +93,11 @@ class MonitoringService(SessionService):
             tx.add(m.ChecklistResponse(session_id=snap.id, kind="discharge",
                                        by_id=actor.clinician_id, at=now,
                                        affirmed=sorted(affirmed)))
+            if reading is not None:
+                tx.add(m.VitalSigns(session_id=snap.id, by_id=actor.clinician_id, at=now,
+                                    phase="pre_discharge", systolic=reading.systolic,
+                                    diastolic=reading.diastolic,
+                                    heart_rate=reading.heart_rate, spo2=reading.spo2))
             if level is not Severity.NONE:
                 tx.add(m.AdverseEvent(session_id=snap.id, by_id=actor.clinician_id, at=now,
                                       description=event, severity=level.value))
@@ -178,6 +186,13 @@ class MonitoringService(SessionService):
             return Outcome(id=snap.id)
 
         return self._on_session(actor_id, "cancel_session", session_id, body)
+
+
+def _discharge_vitals(raw: tuple[object, ...]) -> tuple[Vitals | None, list[str]]:
+    """All four readings, or none at all (blank fields are not taken)."""
+    if all(v is None or (isinstance(v, str) and not v.strip()) for v in raw):
+        return None, []
+    return inputs.vitals(*raw) if len(raw) == 4 else (None, ["Give all four vitals."])
 
 
 def _end_form(adverse_events: object, severity: str, notes: object

@@ -8,13 +8,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from kapbot.care import authority
 from kapbot.care.values import Actor
 from kapbot.services import notify
 from kapbot.services.base import Outcome, ServiceBase
+from kapbot.store import outbox
 from kapbot.store.models import OutboxMessage
 from kapbot.store.outbox import COALESCED, DEAD, PENDING, SENT
 
@@ -76,10 +77,7 @@ class OutboxService(ServiceBase):
                 why = _NOT_DEAD.get(row.state, f"is {row.state}")
                 return Outcome.refuse(f"Message {message_id} {why}; only a dead-lettered "
                                       "message can be retried.")
-            revived = tx.execute(update(OutboxMessage).where(
-                col(OutboxMessage.id) == message_id, col(OutboxMessage.state) == DEAD).values(
-                state=PENDING, attempts=0, next_attempt_at=self.clock.now(), claimed_by=None))
-            if not revived.rowcount:  # type: ignore[attr-defined]
+            if not outbox.revive(tx, message_id, self.clock.now()):
                 return Outcome.refuse(f"Message {message_id} was retried by someone else at "
                                       "the same moment.")
             notify.publish_home(tx, actor.slack_user_id, 1, self.clock.now())  # it left the list

@@ -112,10 +112,10 @@ def newer_edit_pending(db: Database, message: Claimed) -> bool:
             col(OutboxMessage.id) > message.id).limit(1)).first() is not None
 
 
-def revive(db: Database, message_id: int, now: datetime) -> bool:
-    """An admin's retry of a dead-lettered message: pending again, attempts reset."""
-    with db.transaction() as tx:
-        result = tx.execute(update(OutboxMessage).where(
-            col(OutboxMessage.id) == message_id, col(OutboxMessage.state) == DEAD).values(
-            state=PENDING, attempts=0, next_attempt_at=now, claimed_by=None))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+def revive(tx: Session, message_id: int, now: datetime) -> bool:
+    """An admin's retry of a dead-lettered message: pending again, attempts reset. Inside
+    the retry's audited transaction; compare-and-set, so two retries revive it once."""
+    result = tx.execute(update(OutboxMessage).where(
+        col(OutboxMessage.id) == message_id, col(OutboxMessage.state) == DEAD).values(
+        state=PENDING, attempts=0, next_attempt_at=now, claimed_by=None))
+    return bool(result.rowcount)  # type: ignore[attr-defined]

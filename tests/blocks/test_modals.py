@@ -219,7 +219,11 @@ def test_vitals_during_the_session_with_sedation_and_dissociation() -> None:
 def test_ending_a_session_asks_for_discharge_adverse_events_severity_and_notes() -> None:
     view = modals.end_session(CODE, POLICY, SESSION)
     assert view["title"]["text"] == "End session"
-    assert labels(view)[1:] == ["Adverse events", "Severity", "Notes for the prescriber"]
+    assert labels(view)[1:] == ["Systolic BP (mmHg)", "Diastolic BP (mmHg)", "Heart rate (bpm)",
+                                "SpO2 (%)", "Adverse events", "Severity",
+                                "Notes for the prescriber"]
+    for key in ("systolic", "diastolic", "heart_rate", "spo2"):  # pre-discharge, if taken
+        assert field(view, key)["optional"] is True
     discharge = field(view, "discharge")
     assert discharge["optional"] is True
     assert [(o["value"], o["text"]["text"]) for o in discharge["element"]["options"]] == [

@@ -10,7 +10,6 @@ from kapbot.care.dosing import PlanForm
 from kapbot.delivery import Delivery
 from kapbot.outgoing import Outgoing
 from kapbot.sandbox import SlackEmulator
-from kapbot.store import outbox
 from kapbot.store.models import OutboxMessage, Patient
 from tests.clinic import ADMIN, PRESCRIBER, THERAPIST, Clinic, accepted, plan_form, rows
 
@@ -146,7 +145,7 @@ def test_a_message_that_keeps_failing_is_dead_lettered_and_can_be_revived(
         clinic.clock.advance(timedelta(minutes=1))
     [card] = [m for m in rows(clinic.services, OutboxMessage) if m.key.startswith("card:")]
     assert (card.state, card.attempts, card.last_error) == ("dead", 4, "fatal_error")
-    assert card.id is not None and outbox.revive(clinic.services.db, card.id, clinic.clock.now())
+    assert card.id is not None and accepted(clinic.services.retry_message(ADMIN, card.id))
     worker.run_once()
     assert len([t for t in texts(slack, pair_channel) if t.startswith(NEW_CODE)]) == 1
 

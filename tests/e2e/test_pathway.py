@@ -137,11 +137,14 @@ def test_the_whole_pathway_from_plan_to_acknowledged_summary(kapbot: Running) ->
                                       "Escort is present": True,
                                       "Adverse events": "Nausea <!channel>",
                                       "Severity": "Moderate",
-                                      "Notes for the prescriber": "Settled by +90"})
+                                      "Notes for the prescriber": "Settled by +90",
+                                      "Systolic BP (mmHg)": "126", "Diastolic BP (mmHg)": "80",
+                                      "Heart rate (bpm)": "70", "SpO2 (%)": "98"})
     assert ended.action == "close", ended
     kapbot.delivered()
     [summary] = d.sees("rowe").dm
     assert summary.startswith("Post-session summary · KAP-0042")
+    assert "(pre-discharge): BP 126/80, HR 70, SpO2 98%" in summary
     assert "Moderate adverse event:* Nausea <!channel>" in summary  # shown, pings no one
     assert "Follow-ups" in card(kapbot)
     d.click("rowe", "Acknowledge", where="dm")

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from kapbot.store.models import AdverseEvent, AuditEntry, DosingSession
+from kapbot.store.models import AdverseEvent, AuditEntry, DosingSession, VitalSigns
 from tests.clinic import DISCHARGE, PRESCRIBER, THERAPIST, Clinic, accepted, rows
 
 
@@ -56,3 +56,22 @@ def test_the_prescriber_acknowledges_the_summary_once(clinic: Clinic) -> None:
     assert row.summary_acknowledged_at == clinic.clock.now()
     assert s.acknowledge_summary(PRESCRIBER, session).reasons == (
         "The summary was already acknowledged.",)
+
+
+def test_pre_discharge_vitals_are_recorded_for_the_monitoring_record(clinic: Clinic) -> None:
+    session = started_session(clinic)
+    accepted(clinic.services.end_session(THERAPIST, session, DISCHARGE,
+                                         vitals=("124", "80", "70", "98")))
+    [reading] = [v for v in rows(clinic.services, VitalSigns) if v.phase == "pre_discharge"]
+    assert (reading.systolic, reading.diastolic, reading.heart_rate, reading.spo2) == (
+        124, 80, 70, 98)
+
+
+def test_pre_discharge_vitals_are_all_four_or_none(clinic: Clinic) -> None:
+    session = started_session(clinic)
+    refused = clinic.services.end_session(THERAPIST, session, DISCHARGE,
+                                          vitals=("124", "", "", "98"))
+    assert refused.refused and any(r.startswith("Diastolic BP") for r in refused.reasons)
+    assert [r.state for r in rows(clinic.services, DosingSession)] == ["in_progress"]
+    accepted(clinic.services.end_session(THERAPIST, session, DISCHARGE, vitals=("", "", "", "")))
+    assert not [v for v in rows(clinic.services, VitalSigns) if v.phase == "pre_discharge"]
