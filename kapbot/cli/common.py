@@ -67,8 +67,16 @@ def migrated(db: Database) -> None:
 
 @contextmanager
 def clinic_database(settings: Settings) -> Iterator[Database]:
-    """The configured database, reachable and migrated: what every record command needs."""
+    """The configured database, reachable and migrated: what every record command needs.
+
+    A SQLite file that does not exist is refused before it is opened, since opening it
+    would leave an empty file behind where the operator mistyped a path.
+    """
     with open_database(settings) as db:
+        path = db.url.database if db.is_sqlite else None
+        if path and path != ":memory:" and not Path(path).exists():
+            raise CliError(f"database {redact(db.url)}: no such file; run `kapbot db upgrade` "
+                           "to create it")
         migrated(db)
         yield db
 

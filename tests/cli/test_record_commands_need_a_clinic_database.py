@@ -43,6 +43,8 @@ def test_an_unmigrated_database_says_to_run_db_upgrade(fresh_database_url: str,
     assert "run `kapbot db upgrade`" in line
     assert SECRET not in line
     assert written(workdir) == []
+    if fresh_database_url.startswith("sqlite:///"):  # a mistyped path leaves no empty file
+        assert not Path(fresh_database_url.removeprefix("sqlite:///")).exists()
 
 
 @pytest.mark.parametrize("url", [NOTHING_LISTENING, NO_SUCH_DIRECTORY],
