@@ -213,17 +213,21 @@ class DeliveryThread(threading.Thread):
     def __init__(self, delivery: Delivery, poll: float = 1.0) -> None:
         super().__init__(name="kapbot-delivery", daemon=True)
         self.delivery, self.poll = delivery, poll
-        self._wake, self._stop = threading.Event(), threading.Event()
+        self._wake, self._stopping = threading.Event(), threading.Event()
 
     def wake(self) -> None:
         self._wake.set()
 
-    def stop(self) -> None:
-        self._stop.set()
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish the round in hand, then end (a message half sent stays claimed and its
+        lease returns it to whoever runs next)."""
+        self._stopping.set()
         self._wake.set()
+        if self.is_alive():
+            self.join(timeout)
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             try:
                 busy = self.delivery.run_once() > 0
             except Exception:  # the worker must outlive one bad round; the row stays queued
