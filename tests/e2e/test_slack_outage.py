@@ -5,6 +5,7 @@ request to a channel goes out before Slack's Retry-After for it has passed. A me
 that never gets through is dead-lettered where an administrator sees it and retries it.
 """
 
+import json
 from collections import defaultdict
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from kapbot.sandbox.faults import FaultKind
 from tests.e2e.conftest import Running
 from tests.e2e.test_durable_time import assert_each_once, dm
 from tests.e2e.test_pathway import post_plan, set_up_pair
+from tests.test_cli import kapbot as kapbot_command
 
 RETRY_AFTER = 2
 
@@ -72,6 +74,12 @@ def test_a_message_that_never_gets_through_waits_for_an_admin_to_retry_it(
         kapbot.settled(due_only=True)
     kapbot.slack.faults.clear()
     assert dm(kapbot, "lee", "pre-session checklist") == []
+
+    listed = kapbot_command("outbox", "--json", cwd=kapbot.log.parent,
+                            KAPBOT_DATABASE_URL=kapbot.database_url)
+    dead = [m for m in json.loads(listed.stdout)["messages"] if m["state"] == "dead"]
+    assert [(m["kind"], m["channel"], m["attempts"]) for m in dead] == [
+        ("notice", "@UTHERAPST", 8)]
 
     d.open_home("admin")
     kapbot.settled()
