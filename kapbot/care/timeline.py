@@ -7,7 +7,7 @@ in the clinic's timezone neither skips nor doubles a reminder.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from kapbot.policy import Policy
@@ -40,6 +40,13 @@ class Timer:
     due_at: datetime
 
 
+def _utc(instant: datetime) -> datetime:
+    """Arithmetic on an aware datetime in a zone with daylight saving is wall-clock
+    arithmetic (10:00 EST minus 24 h is 10:00 EDT, 25 real hours earlier), so every
+    anchor is turned into UTC before anything is added to it."""
+    return instant.astimezone(UTC)
+
+
 def _future(timers: list[Timer], now: datetime) -> tuple[Timer, ...]:
     return tuple(t for t in timers if t.due_at > now)
 
@@ -50,6 +57,7 @@ def before_start(scheduled_at: datetime, plan_version: int | None, now: datetime
     is booked are not sent: a 24 h reminder for a session booked 3 h ahead says nothing.
     The prescriber's reminder is tied to the plan version their sign-off must match."""
     r = policy.reminders
+    scheduled_at = _utc(scheduled_at)
     timers = [Timer(f"checklist:{h}h", TimerKind.CHECKLIST_REMINDER,
                     scheduled_at - timedelta(hours=h)) for h in r.checklist_hours_before]
     timers += [Timer(f"sign_off:{h}h:v{plan_version or 0}", TimerKind.SIGN_OFF_REMINDER,
@@ -62,7 +70,7 @@ def before_start(scheduled_at: datetime, plan_version: int | None, now: datetime
 
 def check_in_due(started_at: datetime, number: int, policy: Policy) -> datetime:
     """When the `number`th presence check-in (1 = the first) falls due."""
-    return started_at + number * policy.check_in_interval
+    return _utc(started_at) + number * policy.check_in_interval
 
 
 def check_in_prompt(started_at: datetime, number: int, policy: Policy) -> Timer:
@@ -79,7 +87,7 @@ def next_number(origin: datetime, every: timedelta, number: int, now: datetime) 
     """The repeat after `number` of something due every `every` from `origin`. After an
     outage the ones already gone are skipped: one late prompt is useful, a burst of stale
     ones is noise."""
-    passed = int((now - origin) / every)
+    passed = int((_utc(now) - _utc(origin)) / every)
     return max(number + 1, passed + 1)
 
 
@@ -90,6 +98,7 @@ def answers_check_in(checked_in_at: datetime, due_at: datetime, policy: Policy) 
 
 def during(started_at: datetime, policy: Policy) -> tuple[Timer, ...]:
     """The session's fixed timers; check-in prompts chain one after another instead."""
+    started_at = _utc(started_at)
     return (Timer("vitals", TimerKind.VITALS_REMINDER,
                   started_at + timedelta(minutes=policy.session.vitals_reminder_minutes)),
             Timer("monitored", TimerKind.MONITORING_REACHED,
@@ -97,6 +106,7 @@ def during(started_at: datetime, policy: Policy) -> tuple[Timer, ...]:
 
 
 def after_end(ended_at: datetime, policy: Policy) -> tuple[Timer, ...]:
+    ended_at = _utc(ended_at)
     return (Timer("summary:reminder", TimerKind.SUMMARY_REMINDER,
                   ended_at + timedelta(hours=policy.summary.reminder_hours)),
             Timer("summary:overdue", TimerKind.SUMMARY_OVERDUE,
@@ -104,8 +114,8 @@ def after_end(ended_at: datetime, policy: Policy) -> tuple[Timer, ...]:
 
 
 def follow_up(due_at: datetime, window_ends_at: datetime) -> tuple[Timer, ...]:
-    return (Timer("due", TimerKind.FOLLOW_UP_DUE, due_at),
-            Timer("missed", TimerKind.FOLLOW_UP_MISSED, window_ends_at))
+    return (Timer("due", TimerKind.FOLLOW_UP_DUE, _utc(due_at)),
+            Timer("missed", TimerKind.FOLLOW_UP_MISSED, _utc(window_ends_at)))
 
 
 def escalation_every(policy: Policy) -> timedelta:
@@ -115,7 +125,7 @@ def escalation_every(policy: Policy) -> timedelta:
 def escalation_repeat(raised_at: datetime, repeat: int, policy: Policy) -> Timer:
     """The `repeat`th reminder of an unacknowledged escalation (1 = the first repeat)."""
     return Timer(f"repeat:{repeat}", TimerKind.ESCALATION_REPEAT,
-                 raised_at + repeat * escalation_every(policy))
+                 _utc(raised_at) + repeat * escalation_every(policy))
 
 
 def is_late(due_at: datetime, fired_at: datetime) -> bool:

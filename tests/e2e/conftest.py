@@ -78,6 +78,12 @@ class Running:
         self.clock_file.write_text(str(self.offset))
         time.sleep(0.02)  # a new mtime, even on coarse file systems
 
+    def travel_to(self, instant: datetime) -> None:
+        """Set the running kapbot's clock to `instant` (forward only, as time goes)."""
+        self.offset = (instant - datetime.now(UTC)).total_seconds()
+        self.clock_file.write_text(str(self.offset))
+        time.sleep(0.02)
+
     def now(self) -> datetime:
         """The running kapbot's time: the real clock moved on by `advance`."""
         return datetime.now(UTC) + timedelta(seconds=self.offset)

@@ -8,7 +8,9 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
 
 from sqlmodel import select
 
@@ -22,6 +24,7 @@ from tests.clinic import plan_form
 from tests.e2e.conftest import Running
 from tests.e2e.test_pathway import CHECKLIST, pair_channel, post_plan, set_up_pair, watch
 
+DEFAULT_POLICY = resources.files("kapbot").joinpath("default_policy.toml").read_text("utf-8")
 LEASE_MINUTES = 2  # beyond the 60-second claims of a killed process
 
 
@@ -215,4 +218,34 @@ def test_a_reminder_due_while_kapbot_was_down_arrives_on_recovery_marked_late(
     [reminder] = dm(kapbot, "lee", "pre-session checklist is not done")
     assert "(in 24 h)" in reminder
     assert "Late: this was due at" in reminder and "while kapbot was not running" in reminder
+    assert_each_once(kapbot)
+
+
+def test_across_the_autumn_clock_change_each_reminder_fires_once_at_its_instant(
+        kapbot: Running, tmp_path: Path) -> None:
+    """New York falls back at 06:00 UTC on 1 November 2026; the session is at 10:00 that
+    day (15:00 UTC), so its 24-hour reminder is due at 15:00 UTC the day before."""
+    policy = tmp_path / "new-york.toml"
+    policy.write_text(DEFAULT_POLICY.replace('timezone = "UTC"',
+                                             'timezone = "America/New_York"'), "utf-8")
+    kapbot.kill()
+    kapbot.env["KAPBOT_POLICY"] = str(policy)
+    kapbot.travel_to(datetime(2026, 10, 30, 12, 0, tzinfo=UTC))
+    kapbot.restart()
+    set_up_pair(kapbot)
+    post_plan(kapbot)
+    kapbot.driver.command("lee", "/kap", "session KAP-0042 2026-11-01 10:00")
+    kapbot.settled()
+    reminders = {"lee": "pre-session checklist is not done", "rowe": "sign-off is still"}
+    for instant, expected in ((datetime(2026, 10, 31, 15, 0), {"lee": 1, "rowe": 0}),
+                              (datetime(2026, 11, 1, 13, 0), {"lee": 2, "rowe": 1})):
+        kapbot.travel_to(instant.replace(tzinfo=UTC) - timedelta(seconds=30))
+        kapbot.settled()
+        assert len(dm(kapbot, "lee", reminders["lee"])) == expected["lee"] - 1
+        kapbot.travel_to(instant.replace(tzinfo=UTC) + timedelta(seconds=30))
+        kapbot.settled()
+        seen = {who: len(dm(kapbot, who, text)) for who, text in reminders.items()}
+        assert seen == expected, instant
+    first, second = dm(kapbot, "lee", reminders["lee"])
+    assert "2026-11-01 10:00 (in 24 h)" in first and "2026-11-01 10:00 (in 2 h)" in second
     assert_each_once(kapbot)
