@@ -286,3 +286,16 @@ def test_a_task_held_by_a_timer_that_died_is_fired_by_another_once_its_lease_end
     assert timer.run_once() == 1
     assert services.fire(held[0], "died-mid-claim") is False  # it wakes up: too late
     assert len(told(services, TimerKind.CHECKLIST_REMINDER)) == 1
+
+
+def test_aborting_a_session_stops_its_prompts_and_chases_its_summary(
+        services: Services, clinic: Clinic, clock: ManualClock, timer: Timer) -> None:
+    session_id, started = under_way(clinic, clock)
+    clock.set(started + timedelta(minutes=10))
+    accepted(services.abort_session(THERAPIST, session_id, "Patient asked to stop."))
+    clock.set(started + timedelta(hours=3))
+    timer.run_once()
+    assert told(services, TimerKind.CHECK_IN_PROMPT) == []
+    assert escalations(services) == []
+    fires_at(timer, clock, started + timedelta(minutes=10, hours=24), services,
+             TimerKind.SUMMARY_REMINDER, f"@{PRESCRIBER}")
