@@ -263,7 +263,7 @@ def test_a_code_and_all_together_or_neither_is_one_line(tmp_path: Path,
 @pytest.mark.parametrize(("url", "reason"), [
     pytest.param(f"postgresql://clinic:{SECRET}@127.0.0.1:1/kapbot", "Connection refused",
                  id="postgresql-nothing-listening"),
-    pytest.param("sqlite:////no-such-directory/kapbot.db", "unable to open database file",
+    pytest.param("sqlite:////no-such-directory/kapbot.db", "no such file",
                  id="sqlite-no-such-directory"),
 ])
 @pytest.mark.parametrize("args", [pytest.param(("KAP-0042",), id="one"),
