@@ -58,8 +58,9 @@ class Kapbot:
         self.delivery = DeliveryThread(Delivery(
             self.db, worker_client, Outgoing(self.services, self.policy, CHANNEL_SALT),
             self.services.clock, worker), poll=settings.delivery_poll_seconds)
-        self.timer = Timer(self.services, worker, settings.timer_poll_seconds,
-                           on_fired=self.delivery.wake)
+        self.timer = Timer(self.services, worker, settings.timer_poll_seconds)
+        # What this replica queues (a click, a fired reminder) goes at once, not at the poll.
+        self.db.on_commit.append(self.delivery.wake)
 
     def wsgi(self) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
         slack = SlackRequestHandler(self.app)

@@ -19,6 +19,7 @@ from kapbot.store.db import Database
 from kapbot.store.outbox import Claimed
 
 log = logging.getLogger(__name__)
+MIN_IDLE = 0.02  # seconds: never spin, even when a message is due this instant
 
 METADATA_EVENT = "kapbot_message"
 # Errors that no retry can mend: dead-letter at once so an admin sees them.
@@ -60,6 +61,13 @@ class Delivery:
             sent += self._deliver(message)
         return sent
 
+    def idle_for(self, longest: float) -> float:
+        """Seconds to sleep until the next message may go (at most `longest`)."""
+        due = outbox.next_due(self.db)
+        if due is None:
+            return longest
+        return min(longest, max(MIN_IDLE, (due - self.clock.now()).total_seconds()))
+
     def _deliver(self, message: Claimed) -> int:
         now = self.clock.now()
         if now < self._paused.get(message.method, now):
@@ -81,7 +89,7 @@ class Delivery:
             self._retry(message, f"no answer from Slack ({type(exc).__name__})",
                         now + self._backoff(message))
             return 0
-        outbox.sent(self.db, message.id, self.worker, self.clock.now(), *where)
+        outbox.sent(self.db, message, self.worker, self.clock.now(), *where)
         return 1
 
     def _send(self, message: Claimed) -> tuple[str | None, str | None]:
@@ -216,7 +224,10 @@ class DeliveryThread(threading.Thread):
         self._wake, self._stopping = threading.Event(), threading.Event()
 
     def wake(self) -> None:
-        self._wake.set()
+        """Something was queued. The worker's own commits do not count: they would keep
+        waking it to find nothing new."""
+        if threading.current_thread() is not self:
+            self._wake.set()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish the round in hand, then end (a message half sent stays claimed and its
@@ -234,5 +245,12 @@ class DeliveryThread(threading.Thread):
                 log.exception("delivery round failed")
                 busy = False
             if not busy:
-                self._wake.wait(self.poll)
+                self._wake.wait(self._idle())
                 self._wake.clear()
+
+    def _idle(self) -> float:
+        try:
+            return self.delivery.idle_for(self.poll)
+        except Exception:  # the database may be briefly unreachable: poll as usual
+            log.exception("delivery could not read the next due time")
+            return self.poll

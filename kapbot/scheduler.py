@@ -7,7 +7,6 @@ warns against that); they share the table, and claims under a lease decide who f
 """
 
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -26,10 +25,9 @@ class Timer:
     """Claims due tasks in batches and fires each through the services."""
 
     def __init__(self, services: Services, worker: str, poll_seconds: float = 2.0,
-                 lease: timedelta = timedelta(seconds=60), batch: int = 50,
-                 on_fired: Callable[[], None] | None = None) -> None:
+                 lease: timedelta = timedelta(seconds=60), batch: int = 50) -> None:
         self.services, self.worker, self.poll = services, worker, poll_seconds
-        self.lease, self.batch, self.on_fired = lease, batch, on_fired
+        self.lease, self.batch = lease, batch
         self._scheduler: BackgroundScheduler | None = None
 
     def run_once(self) -> int:
@@ -38,10 +36,7 @@ class Timer:
         while True:
             claimed = tasks.claim(self.services.db, self.services.clock.now(), self.worker,
                                   self.lease, self.batch)
-            batch = sum(self._fire(task) for task in claimed)
-            fired += batch
-            if batch and self.on_fired is not None:
-                self.on_fired()  # the messages just queued go out now, not at the next poll
+            fired += sum(self._fire(task) for task in claimed)
             if len(claimed) < self.batch:
                 return fired
 

@@ -6,8 +6,9 @@ instead of failing half way. PostgreSQL is for clinics running several replicas;
 transactions serialise per patient with row locks (see `snapshots.lock_patient`).
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -74,12 +75,22 @@ class Database:
             self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=10,
                                         max_overflow=20)
         self._reader = self.engine.execution_options(kapbot_read_only=True)
+        # SQLite has one writer at a time. Left to itself, each waiting writer sleeps and
+        # polls in SQLite's busy handler; queueing this process's writers on a lock serves
+        # them in turn instead (the benchmark's 32 concurrent clicks: p99 1.1-1.8 s -> 0.27 s).
+        self._writers: AbstractContextManager[object] = (
+            threading.RLock() if self.is_sqlite else nullcontext())
+        self.on_commit: list[Callable[[], None]] = []
+        """Called after each committed write, e.g. to wake the delivery worker at once."""
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A write transaction: committed on success, rolled back on any exception."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+        with self._writers, Session(self.engine, expire_on_commit=False) as session, \
+                session.begin():
             yield session
+        for callback in self.on_commit:
+            callback()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -7,8 +7,9 @@ pending row of each channel is claimable, which keeps each channel's messages in
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
@@ -43,15 +44,20 @@ class Claimed:
     attempts: int
 
 
+def _first_of_its_channel() -> Any:
+    """The oldest pending message of each channel: only it may go, which keeps order."""
+    earlier = aliased(OutboxMessage)
+    return and_(col(OutboxMessage.state) == PENDING,
+                ~exists().where(and_(earlier.channel == OutboxMessage.channel,
+                                     earlier.state == PENDING,
+                                     col(earlier.id) < OutboxMessage.id)))
+
+
 def claim(db: Database, now: datetime, worker: str, lease: timedelta, limit: int = 20
           ) -> list[Claimed]:
     """Take up to `limit` due messages, the oldest pending one of each channel."""
-    earlier = aliased(OutboxMessage)
     due = (select(OutboxMessage.id)
-           .where(col(OutboxMessage.state) == PENDING, col(OutboxMessage.next_attempt_at) <= now,
-                  ~exists().where(and_(earlier.channel == OutboxMessage.channel,
-                                       earlier.state == PENDING,
-                                       col(earlier.id) < OutboxMessage.id)))
+           .where(_first_of_its_channel(), col(OutboxMessage.next_attempt_at) <= now)
            .order_by(col(OutboxMessage.id)).limit(limit))
     with db.transaction() as tx:
         if not db.is_sqlite:
@@ -77,10 +83,33 @@ def _finish(db: Database, message_id: int, worker: str, **values: object) -> boo
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def sent(db: Database, message_id: int, worker: str, now: datetime, channel: str | None,
+POST = "chat.postMessage"
+CHANNEL_PACE = timedelta(seconds=1)  # Slack's limit: about one post a second in a channel
+
+
+def sent(db: Database, message: Claimed, worker: str, now: datetime, channel: str | None,
          ts: str | None) -> bool:
-    return _finish(db, message_id, worker, state=SENT, sent_at=now, slack_channel=channel,
-                   slack_ts=ts, last_error=None)
+    """Record the delivery; after a post, the channel's next post waits its second, so the
+    worker keeps to Slack's per-channel limit instead of learning it from a 429."""
+    with db.transaction() as tx:
+        result = tx.execute(update(OutboxMessage).where(
+            col(OutboxMessage.id) == message.id, col(OutboxMessage.claimed_by) == worker,
+            col(OutboxMessage.state) == PENDING).values(
+            state=SENT, sent_at=now, slack_channel=channel, slack_ts=ts, last_error=None))
+        if message.method == POST and result.rowcount:  # type: ignore[attr-defined]
+            paced = now + CHANNEL_PACE
+            tx.execute(update(OutboxMessage).where(
+                col(OutboxMessage.channel) == message.channel,
+                col(OutboxMessage.state) == PENDING, col(OutboxMessage.method) == POST,
+                col(OutboxMessage.next_attempt_at) < paced).values(next_attempt_at=paced))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def next_due(db: Database) -> datetime | None:
+    """When the next message may go, so an idle worker sleeps exactly until then."""
+    with db.reading() as tx:
+        return tx.execute(select(func.min(OutboxMessage.next_attempt_at)).where(
+            _first_of_its_channel())).scalar()
 
 
 def coalesced(db: Database, message_id: int, worker: str, now: datetime) -> bool:
