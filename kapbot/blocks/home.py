@@ -57,20 +57,19 @@ def _page_of(items: Sequence[T], page: int, per_page: int) -> Sequence[T]:
     return items[(page - 1) * per_page:page * per_page]
 
 
-def _more(items: Sequence[object], page: int, per_page: int) -> str:
+def _more(total: int, page: int, per_page: int) -> str:
     """`(11–20 of 45)` when a list spans several pages; nothing when it fits on one."""
-    if len(items) <= per_page:
+    if total <= per_page:
         return ""
     start = (page - 1) * per_page
-    if start >= len(items):
-        return f" ({len(items)}, on earlier pages)"
-    return f" ({start + 1}–{min(start + per_page, len(items))} of {len(items)})"
+    if start >= total:
+        return f" ({total}, on earlier pages)"
+    return f" ({start + 1}–{min(start + per_page, total)} of {total})"
 
 
-def _heading(title: str, items: Sequence[object], page: int, per_page: int,
-             empty: str) -> SectionBlock:
-    text = f"*{title}*{_more(items, page, per_page)}"
-    if not items:
+def _heading(title: str, total: int, page: int, per_page: int, empty: str) -> SectionBlock:
+    text = f"*{title}*{_more(total, page, per_page)}"
+    if not total:
         text += f"\n{empty}"
     return SectionBlock(text=MarkdownTextObject(text=text))
 
@@ -121,7 +120,7 @@ def _follow_up(item: FollowUpItem, policy: Policy) -> SectionBlock:
 
 def _roster(view: HomeView, page: int) -> list[Block]:
     shown = _page_of(view.roster, page, ROSTER_PER_PAGE)
-    blocks: list[Block] = [_heading("Roster", view.roster, page, ROSTER_PER_PAGE,
+    blocks: list[Block] = [_heading("Roster", len(view.roster), page, ROSTER_PER_PAGE,
                                      "Nobody is on the roster yet: `/kap roster add`.")]
     if shown:
         lines = []
@@ -168,32 +167,30 @@ def home(view: HomeView, policy: Policy) -> dict[str, Any]:
         ContextBlock(elements=[MarkdownTextObject(
             text=f"{mention(view.viewer)} · {roles or 'no role on the roster yet'}")]),
         DividerBlock(),
-        _heading("Waiting on you", view.waiting, page, WAITING_PER_PAGE,
+        _heading("Waiting on you", len(view.waiting), page, WAITING_PER_PAGE,
                  "Nothing waits on you."),
         *(_waiting(i, policy) for i in _page_of(view.waiting, page, WAITING_PER_PAGE)),
         DividerBlock(),
-        _heading("Your next sessions", view.next_sessions, page, SESSIONS_PER_PAGE,
+        _heading("Your next sessions", len(view.next_sessions), page, SESSIONS_PER_PAGE,
                  "No sessions scheduled."),
         *(_session(s, policy) for s in _page_of(view.next_sessions, page, SESSIONS_PER_PAGE)),
     ]
-    if view.summaries or "prescriber" in view.roles:
+    if view.summaries.total or "prescriber" in view.roles:
         blocks += [DividerBlock(),
-                   _heading("Summaries to acknowledge", view.summaries, page,
+                   _heading("Summaries to acknowledge", view.summaries.total, page,
                             SUMMARIES_PER_PAGE, "No summaries to acknowledge."),
-                   *(_summary(i, policy)
-                     for i in _page_of(view.summaries, page, SUMMARIES_PER_PAGE))]
-    if view.follow_ups or "therapist" in view.roles:
+                   *(_summary(i, policy) for i in view.summaries.items)]
+    if view.follow_ups.total or "therapist" in view.roles:
         blocks += [DividerBlock(),
-                   _heading("Open follow-ups", view.follow_ups, page, FOLLOW_UPS_PER_PAGE,
-                            "No open follow-ups."),
-                   *(_follow_up(i, policy)
-                     for i in _page_of(view.follow_ups, page, FOLLOW_UPS_PER_PAGE))]
+                   _heading("Open follow-ups", view.follow_ups.total, page,
+                            FOLLOW_UPS_PER_PAGE, "No open follow-ups."),
+                   *(_follow_up(i, policy) for i in view.follow_ups.items)]
     if view.is_admin:
         blocks += [DividerBlock(), *_roster(view, page)]
         if view.dead_letters:
             blocks += [DividerBlock(),
                        _heading(":warning: Messages that could not be delivered",
-                                view.dead_letters, page, DEAD_LETTERS_PER_PAGE, ""),
+                                len(view.dead_letters), page, DEAD_LETTERS_PER_PAGE, ""),
                        *(_dead_letter(i, policy) for i in
                          _page_of(view.dead_letters, page, DEAD_LETTERS_PER_PAGE))]
     blocks += _pager(page, pages)

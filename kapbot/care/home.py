@@ -7,11 +7,13 @@ each, so `pages` is derived from the lists and can never disagree with them.
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Generic, TypeVar
 
 from kapbot.care import gate
 from kapbot.care.card import Line, Mark
 from kapbot.care.values import SessionState
 
+T = TypeVar("T")
 SESSIONS_PER_PAGE = 10
 WAITING_PER_PAGE = 10
 SUMMARIES_PER_PAGE = 10
@@ -111,6 +113,15 @@ class DeadLetterItem:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list read with LIMIT and OFFSET, and the whole list's length: the
+    Home never loads years of a clinician's follow-ups to show ten of them."""
+
+    items: tuple[T, ...] = ()
+    total: int = 0
+
+
 def _pages(count: int, per_page: int) -> int:
     return max(1, -(-count // per_page))
 
@@ -124,8 +135,8 @@ class HomeView:
     is_admin: bool
     next_sessions: tuple[HomeSession, ...] = ()
     waiting: tuple[WaitingItem, ...] = ()
-    summaries: tuple[SummaryItem, ...] = ()
-    follow_ups: tuple[FollowUpItem, ...] = ()
+    summaries: Page[SummaryItem] = Page()
+    follow_ups: Page[FollowUpItem] = Page()
     roster: tuple[RosterLine, ...] = ()  # shown to administrators only
     dead_letters: tuple[DeadLetterItem, ...] = ()  # administrators only
     page: int = 1
@@ -134,8 +145,8 @@ class HomeView:
     def pages(self) -> int:
         counts = [_pages(len(self.next_sessions), SESSIONS_PER_PAGE),
                   _pages(len(self.waiting), WAITING_PER_PAGE),
-                  _pages(len(self.summaries), SUMMARIES_PER_PAGE),
-                  _pages(len(self.follow_ups), FOLLOW_UPS_PER_PAGE)]
+                  _pages(self.summaries.total, SUMMARIES_PER_PAGE),
+                  _pages(self.follow_ups.total, FOLLOW_UPS_PER_PAGE)]
         if self.is_admin:
             counts.append(_pages(len(self.roster), ROSTER_PER_PAGE))
             counts.append(_pages(len(self.dead_letters), DEAD_LETTERS_PER_PAGE))

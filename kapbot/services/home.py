@@ -6,16 +6,20 @@ follow-ups — so its cost follows the clinic's present, not its history.
 
 from datetime import timedelta
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, func, or_, select
+from sqlmodel.sql.expression import Select
 
 from kapbot.care import card
 from kapbot.care.card import Mark
 from kapbot.care.home import (
+    FOLLOW_UPS_PER_PAGE,
     SESSIONS_PER_PAGE,
+    SUMMARIES_PER_PAGE,
     DeadLetterItem,
     FollowUpItem,
     HomeSession,
     HomeView,
+    Page,
     RosterLine,
     SummaryItem,
     WaitingItem,
@@ -28,10 +32,16 @@ from kapbot.store import models as m
 from kapbot.store import snapshots
 from kapbot.store.outbox import DEAD
 
-GATE_HORIZON = 2 * SESSIONS_PER_PAGE  # upcoming sessions whose gate is read for "waiting"
+# Upcoming sessions whose gate is read for "Waiting on you": one page's worth, so the
+# Home's cost stays flat however many patients a clinician has (the benchmark's 500).
+GATE_HORIZON = SESSIONS_PER_PAGE
 _WAITS = {("checklist", "therapist"): WaitingKind.CHECKLIST,
           ("sign_off", "prescriber"): WaitingKind.SIGN_OFF,
           ("presence", "therapist"): WaitingKind.PRESENCE}
+
+
+def _page(query: Select, page: int, per_page: int) -> Select:  # type: ignore[type-arg]
+    return query.limit(per_page).offset((max(1, page) - 1) * per_page)
 
 
 class HomeService(OutboxService):
@@ -58,15 +68,17 @@ class HomeService(OutboxService):
             return HomeView(
                 viewer=slack_user_id, roles=roles, is_admin=actor.is_admin,
                 next_sessions=sessions, waiting=waiting,
-                summaries=self._summaries(tx, me) if me else (),
-                follow_ups=self._follow_ups(tx, me) if me else (),
+                summaries=self._summaries(tx, me, page) if me else Page(),
+                follow_ups=self._follow_ups(tx, me, page) if me else Page(),
                 roster=self._roster(tx) if actor.is_admin else (), page=page,
                 dead_letters=tuple(DeadLetterItem(d.id, d.kind, d.channel, d.attempts,
                                                   d.last_error, d.created_at) for d in dead))
 
     def _sessions(self, tx: Session, me: int, page: int
                   ) -> tuple[tuple[HomeSession, ...], tuple[WaitingItem, ...]]:
-        rows = tx.exec(select(m.DosingSession, m.Patient).join(
+        rows = tx.exec(select(m.DosingSession.id, m.DosingSession.scheduled_at,
+                              m.DosingSession.state, m.Patient.code, m.Patient.prescriber_id,
+                              m.Patient.therapist_id).join(
             m.Patient, col(m.Patient.id) == m.DosingSession.patient_id).where(
             or_(m.Patient.prescriber_id == me, m.Patient.therapist_id == me),
             col(m.DosingSession.state).in_([SessionState.SCHEDULED.value,
@@ -75,44 +87,50 @@ class HomeService(OutboxService):
         people = dict(tx.exec(select(m.Clinician.id, m.Clinician.slack_user_id)).all())
         shown = range((page - 1) * SESSIONS_PER_PAGE, page * SESSIONS_PER_PAGE)
         now, sessions, waiting = self.clock.now(), [], []
-        for i, (row, patient) in enumerate(rows):
-            assert row.id is not None
+        for i, (session_id, at, state, code, prescriber, therapist) in enumerate(rows):
             lines: tuple[card.Line, ...] = ()
-            if row.state == SessionState.SCHEDULED.value and (i in shown or i < GATE_HORIZON):
-                snap = snapshots.session_snapshot(tx, row.id, lock=False)
+            if state == SessionState.SCHEDULED.value and (i in shown or i < GATE_HORIZON):
+                snap = snapshots.session_snapshot(tx, session_id, lock=False)
                 assert snap is not None
                 lines = card.lines(snap, now, self.policy)
-                seat = "prescriber" if patient.prescriber_id == me else "therapist"
+                seat = "prescriber" if prescriber == me else "therapist"
                 for line in lines:
                     kind = _WAITS.get((line.key, seat))
                     if kind and line.mark is not Mark.MET:
-                        waiting.append(WaitingItem(kind, row.id, patient.code,
-                                                   row.scheduled_at))
-            sessions.append(HomeSession(
-                row.id, patient.code, row.scheduled_at, SessionState(row.state),
-                people[patient.prescriber_id], people[patient.therapist_id],
-                lines if i in shown else ()))
+                        waiting.append(WaitingItem(kind, session_id, code, at))
+            sessions.append(HomeSession(session_id, code, at, SessionState(state),
+                                        people[prescriber], people[therapist],
+                                        lines if i in shown else ()))
         return tuple(sessions), tuple(waiting)
 
-    def _summaries(self, tx: Session, me: int) -> tuple[SummaryItem, ...]:
+    def _summaries(self, tx: Session, me: int, page: int) -> Page[SummaryItem]:
         overdue_before = self.clock.now() - timedelta(days=self.policy.summary.overdue_days)
-        rows = tx.exec(select(m.DosingSession, m.Patient.code).join(
-            m.Patient, col(m.Patient.id) == m.DosingSession.patient_id).where(
-            m.Patient.prescriber_id == me, col(m.DosingSession.ended_at).is_not(None),
-            col(m.DosingSession.started_at).is_not(None),
-            col(m.DosingSession.summary_acknowledged_at).is_(None))
-            .order_by(col(m.DosingSession.ended_at))).all()
-        return tuple(SummaryItem(row.id or 0, code, row.ended_at,
-                                 overdue=row.ended_at <= overdue_before)
-                     for row, code in rows if row.ended_at is not None)
+        waiting = (m.Patient.prescriber_id == me, col(m.DosingSession.ended_at).is_not(None),
+                   col(m.DosingSession.started_at).is_not(None),
+                   col(m.DosingSession.summary_acknowledged_at).is_(None))
+        rows = tx.exec(_page(select(m.DosingSession.id, m.Patient.code,
+                                    m.DosingSession.ended_at)
+                             .join(m.Patient, col(m.Patient.id) == m.DosingSession.patient_id)
+                             .where(*waiting).order_by(col(m.DosingSession.ended_at)),
+                             page, SUMMARIES_PER_PAGE)).all()
+        total = tx.exec(select(func.count()).select_from(m.DosingSession).join(
+            m.Patient, col(m.Patient.id) == m.DosingSession.patient_id).where(*waiting)).one()
+        return Page(tuple(SummaryItem(session_id or 0, code, ended_at,
+                                      overdue=ended_at <= overdue_before)
+                          for session_id, code, ended_at in rows if ended_at is not None),
+                    total)
 
-    def _follow_ups(self, tx: Session, me: int) -> tuple[FollowUpItem, ...]:
-        rows = tx.exec(select(m.FollowUp, m.Patient.code).join(
-            m.Patient, col(m.Patient.id) == m.FollowUp.patient_id).where(
-            m.Patient.therapist_id == me, m.FollowUp.state == FollowUpState.OPEN.value)
-            .order_by(col(m.FollowUp.due_at))).all()
-        return tuple(FollowUpItem(f.id or 0, code, f.label, f.due_at, f.window_ends_at)
-                     for f, code in rows)
+    def _follow_ups(self, tx: Session, me: int, page: int) -> Page[FollowUpItem]:
+        open_ = (m.Patient.therapist_id == me, m.FollowUp.state == FollowUpState.OPEN.value)
+        rows = tx.exec(_page(select(m.FollowUp.id, m.Patient.code, m.FollowUp.label,
+                                    m.FollowUp.due_at, m.FollowUp.window_ends_at)
+                             .join(m.Patient, col(m.Patient.id) == m.FollowUp.patient_id)
+                             .where(*open_).order_by(col(m.FollowUp.due_at)),
+                             page, FOLLOW_UPS_PER_PAGE)).all()
+        total = tx.exec(select(func.count()).select_from(m.FollowUp).join(
+            m.Patient, col(m.Patient.id) == m.FollowUp.patient_id).where(*open_)).one()
+        return Page(tuple(FollowUpItem(f or 0, code, label, due, ends)
+                          for f, code, label, due, ends in rows), total)
 
     @staticmethod
     def _roster(tx: Session) -> tuple[RosterLine, ...]:

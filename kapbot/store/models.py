@@ -99,7 +99,7 @@ class DosingSession(SQLModel, table=True):
     scheduled_at: datetime = utc(index=True)
     created_by: int = Field(foreign_key="clinician.id")
     created_at: datetime = utc()
-    plan_id: int | None = Field(default=None, foreign_key="dose_plan.id")
+    plan_id: int | None = Field(default=None, foreign_key="dose_plan.id", index=True)
     dose_mg: int | None = None
     route: str | None = Field(default=None, max_length=20)
     started_at: datetime | None = utc(nullable=True)

@@ -12,6 +12,7 @@ from kapbot.care.home import (
     FollowUpItem,
     HomeSession,
     HomeView,
+    Page,
     RosterLine,
     SummaryItem,
     WaitingItem,
@@ -63,8 +64,8 @@ def test_the_prescriber_sees_the_gate_and_what_waits_on_them() -> None:
         viewer=PRESCRIBER, roles=frozenset({"prescriber"}), is_admin=False,
         next_sessions=(session(),),
         waiting=(WaitingItem(WaitingKind.SIGN_OFF, 5, "KAP-0042", SCHEDULED),),
-        summaries=(SummaryItem(4, "KAP-0042", NOW - timedelta(days=8), overdue=True),
-                   SummaryItem(3, "KAP-0017", NOW - timedelta(days=1))))
+        summaries=Page((SummaryItem(4, "KAP-0042", NOW - timedelta(days=8), overdue=True),
+                        SummaryItem(3, "KAP-0017", NOW - timedelta(days=1))), 2))
     shown = seen(valid(home(view, POLICY)))
     assert "Sign off dose for KAP-0042 at 2026-03-02 10:00" in shown
     assert "KAP-0042 · 2026-03-02 10:00 · Scheduled" in shown
@@ -95,8 +96,8 @@ def test_the_therapist_opens_the_same_forms_as_on_the_card() -> None:
         next_sessions=(session(),),
         waiting=(WaitingItem(WaitingKind.CHECKLIST, 8, "KAP-0042", SCHEDULED),
                  WaitingItem(WaitingKind.PRESENCE, 5, "KAP-0042", SCHEDULED)),
-        follow_ups=(FollowUpItem(21, "KAP-0017", "Integration session", NOW,
-                                 NOW + timedelta(days=3)),))
+        follow_ups=Page((FollowUpItem(21, "KAP-0017", "Integration session", NOW,
+                                      NOW + timedelta(days=3)),), 1))
     built = valid(home(view, POLICY))
     shown = seen(built)
     assert "Complete the pre-session checklist for KAP-0042 at 2026-03-02 10:00" in shown
@@ -137,15 +138,16 @@ def test_an_administrator_sees_the_roster() -> None:
 def big_clinic(page: int) -> HomeView:
     base = session()
     many = 500
+    shown = range((page - 1) * 10, min(page * 10, many))  # the page the service reads
     return HomeView(
         viewer=ADMIN, roles=frozenset({"prescriber", "therapist", "admin"}), is_admin=True,
         next_sessions=tuple(replace(base, session_id=i) for i in range(many)),
         waiting=tuple(WaitingItem(WaitingKind(k), i, f"KAP-{i:04d}", SCHEDULED)
                       for i in range(many) for k in ("sign_off",)),
-        summaries=tuple(SummaryItem(i, f"KAP-{i:04d}", NOW, overdue=i % 2 == 0)
-                        for i in range(many)),
-        follow_ups=tuple(FollowUpItem(i, f"KAP-{i:04d}", "Check-in", NOW, NOW)
-                         for i in range(many)),
+        summaries=Page(tuple(SummaryItem(i, f"KAP-{i:04d}", NOW, overdue=i % 2 == 0)
+                             for i in shown), many),
+        follow_ups=Page(tuple(FollowUpItem(i, f"KAP-{i:04d}", "Check-in", NOW, NOW)
+                              for i in shown), many),
         roster=tuple(RosterLine(f"U{i:08d}", frozenset({"therapist"}), True)
                      for i in range(many)),
         page=page)

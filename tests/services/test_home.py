@@ -26,11 +26,12 @@ def test_the_therapist_sees_the_checklist_and_presence_waiting(clinic: Clinic) -
 def test_summaries_and_follow_ups_wait_until_done(clinic: Clinic) -> None:
     clinic.post_plan()
     session = clinic.run_session()
-    assert [s.session_id for s in clinic.services.home_view(PRESCRIBER).summaries] == [session]
-    assert [f.label for f in clinic.services.home_view(THERAPIST).follow_ups] == [
+    assert [s.session_id for s in clinic.services.home_view(PRESCRIBER).summaries.items] == [
+        session]
+    assert [f.label for f in clinic.services.home_view(THERAPIST).follow_ups.items] == [
         "Integration session", "Check-in"]
     accepted(clinic.services.acknowledge_summary(PRESCRIBER, session))
-    assert clinic.services.home_view(PRESCRIBER).summaries == ()
+    assert clinic.services.home_view(PRESCRIBER).summaries.total == 0
 
 
 def test_only_admins_see_the_roster(clinic: Clinic) -> None:

@@ -202,10 +202,10 @@ def test_ending_the_session_stops_the_prompts_and_chases_the_summary(
     assert len(told(services, TimerKind.CHECK_IN_PROMPT)) == prompts
     clock.set(ended + timedelta(days=7) - SECOND)
     timer.run_once()
-    assert not services.home_view(PRESCRIBER).summaries[0].overdue
+    assert not services.home_view(PRESCRIBER).summaries.items[0].overdue
     clock.set(ended + timedelta(days=7))
     timer.run_once()
-    assert services.home_view(PRESCRIBER).summaries[0].overdue
+    assert services.home_view(PRESCRIBER).summaries.items[0].overdue
     homes = [r for r in rows(services, m.OutboxMessage)
              if r.kind == notify.HOME and r.channel == f"@{PRESCRIBER}"
              and r.created_at == ended + timedelta(days=7)]
