@@ -33,10 +33,8 @@ from benchmarks.report import Section, machine, print_table, write_json
 class Benchmark:
     key: str
     title: str
-    run: Callable[[Context], Section] | None
+    run: Callable[[Context], Section]
     needs_wrk: bool = False
-    not_yet: str = ""
-    """Why a slot has no measurement yet (its run is None)."""
 
 
 BENCHMARKS = (
@@ -51,9 +49,6 @@ BENCHMARKS = (
 
 
 def _one(benchmark: Benchmark, ctx: Context, console: Console) -> Section:
-    if benchmark.run is None:
-        return Section(benchmark.key, benchmark.title, status="not_yet",
-                       notes=[benchmark.not_yet])
     missing = wrk_missing() if benchmark.needs_wrk else None
     if missing:
         return Section(benchmark.key, benchmark.title, status="skipped", notes=[missing])

@@ -44,7 +44,7 @@ class Section:
     details: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     status: str = "measured"
-    """measured | not_yet (a slot kept for work in progress) | skipped | failed"""
+    """measured | skipped (a tool it needs is missing) | failed"""
     seconds: float = 0.0
 
     def add(self, figure: Figure) -> Figure:

@@ -63,12 +63,6 @@ def withdraw(tx: Session, prefix: str, keep: Iterable[str] = (), now: datetime |
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def pending_keys(tx: Session, prefix: str) -> set[str]:
-    return set(tx.execute(select(TimedTask.key).where(
-        col(TimedTask.key).startswith(prefix, autoescape=True),
-        col(TimedTask.state) == PENDING)).scalars())
-
-
 def claim(db: Database, now: datetime, worker: str, lease: timedelta, limit: int = 100
           ) -> list[Claimed]:
     """Take up to `limit` due tasks, earliest first, and any whose holder's lease ran out."""
