@@ -24,7 +24,8 @@ from tests.e2e.conftest import Running
 from tests.e2e.test_durable_time import assert_each_once, dm
 from tests.e2e.test_pathway import set_up_pair
 
-SESSIONS = 1000
+THERAPISTS, SESSIONS_EACH = 100, 10  # each therapist's DM gets 10, at Slack's 1 a second
+SESSIONS = THERAPISTS * SESSIONS_EACH
 
 
 @pytest.fixture(params=[d for d in DATABASES if d == "postgresql"])
@@ -40,12 +41,18 @@ def test_two_replicas_fire_a_thousand_due_reminders_once_each(kapbot: Running) -
     services = Services(Database(kapbot.database_url), load_policy(),
                         FileOffsetClock(str(kapbot.clock_file)), frozenset({"UADMIN"}))
     valid_until = (kapbot.now() + timedelta(days=90)).date().isoformat()
-    assert services.post_plan("UPRESCRIB", "KAP-0042", plan_form(valid_until=valid_until)).ok
     start = kapbot.now() + timedelta(hours=25)
-    for number in range(SESSIONS):
-        assert services.schedule_session("UTHERAPST", "KAP-0042",
-                                         start + timedelta(seconds=number)).ok
-    kapbot.settled(seconds=120)
+    therapists = [f"UTHER{n:04d}" for n in range(THERAPISTS)]
+    for n, therapist in enumerate(therapists):
+        kapbot.slack.workspace.add_user(f"therapist{n}", user_id=therapist)
+        assert services.add_clinician("UADMIN", therapist, ["therapist"]).ok
+        code = f"KAP-{n + 1000:04d}"
+        assert services.add_patient("UADMIN", code, "UPRESCRIB", therapist).ok
+        assert services.post_plan("UPRESCRIB", code, plan_form(valid_until=valid_until)).ok
+        for number in range(SESSIONS_EACH):
+            assert services.schedule_session(therapist, code, start + timedelta(
+                seconds=n * SESSIONS_EACH + number)).ok
+    kapbot.settled(seconds=240)
     kapbot.replica()
 
     kapbot.advance(61 + SESSIONS / 60)  # every 24-hour reminder is now due
@@ -58,6 +65,8 @@ def test_two_replicas_fire_a_thousand_due_reminders_once_each(kapbot: Running) -
     assert len(fired) == SESSIONS
     by_replica = Counter(fired)
     assert len(by_replica) == 2, by_replica  # both replicas did part of the work
-    assert len(dm(kapbot, "lee", "pre-session checklist is not done")) == SESSIONS
+    for n in (0, THERAPISTS // 2, THERAPISTS - 1):
+        assert len(dm(kapbot, f"therapist{n}", "pre-session checklist is not done")) == (
+            SESSIONS_EACH)
     assert_each_once(kapbot)
     services.db.dispose()
