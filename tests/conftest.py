@@ -110,3 +110,28 @@ def services(db: Database, policy: Policy, clock: ManualClock) -> Services:
 @pytest.fixture
 def clinic(services: Services, clock: ManualClock) -> Clinic:
     return Clinic.open(services, clock)
+
+
+URL_SECRET = "hunter2-never-printed"  # a password no output may ever show
+
+
+@pytest.fixture(params=DATABASES)
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database nobody has run `kapbot db upgrade` on yet."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'clinic.db'}"
+        return
+    # Named after this run's own database (which fails loudly if PostgreSQL is not there).
+    base = normalise_url(request.getfixturevalue("postgres_url"))
+    name = f"{base.database}_cli"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = base.set(database=name, password=base.password or URL_SECRET)  # trust auth ignores it
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

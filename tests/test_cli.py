@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -22,10 +21,10 @@ from sqlalchemy.engine import make_url
 
 from kapbot.store import migrate
 from kapbot.store.db import normalise_url
-from tests.conftest import DATABASES, POSTGRES_URL
+from tests.conftest import DATABASES, POSTGRES_URL, URL_SECRET
 
 DEFAULT_POLICY = resources.files("kapbot").joinpath("default_policy.toml").read_text("utf-8")
-SECRET = "hunter2-never-printed"
+SECRET = URL_SECRET  # the password in a database URL that no output may show
 FUTURE_REVISION = "0099_from_a_newer_kapbot"
 
 
@@ -63,28 +62,6 @@ def _policy_file(tmp_path: Path, body: str, name: str = "policy.toml") -> Path:
 def _edited(old: str, new: str) -> str:
     assert old in DEFAULT_POLICY, old
     return DEFAULT_POLICY.replace(old, new, 1)
-
-
-@pytest.fixture(params=DATABASES)
-def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database nobody has run `kapbot db upgrade` on yet."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'clinic.db'}"
-        return
-    # Named after this run's own database (which fails loudly if PostgreSQL is not there).
-    base = normalise_url(request.getfixturevalue("postgres_url"))
-    name = f"{base.database}_cli"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = base.set(database=name, password=base.password or SECRET)  # trust auth ignores it
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def _stamp(url: str, revision: str) -> None:

@@ -8,17 +8,14 @@ either the whole Bundle or untouched.
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
-from sqlalchemy import create_engine
 
 from kapbot.cli.common import CliError, write_atomically
-from kapbot.store.db import Database, normalise_url
+from kapbot.store.db import Database
 from tests.clinic import ADMIN, OTHER_THERAPIST, PRESCRIBER, Clinic, accepted, plan_form
-from tests.conftest import DATABASES
 from tests.fhir.story import Json, codes_of, of_type, resolve, tell
 from tests.test_cli import SECRET, kapbot, one_line_error
 
@@ -279,30 +276,10 @@ def test_an_unreachable_database_is_one_line(tmp_path: Path, url: str, reason: s
     assert not (tmp_path / "o").exists()
 
 
-@pytest.fixture(params=DATABASES)
-def unmigrated_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database nobody has run `kapbot db upgrade` on."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    base = normalise_url(request.getfixturevalue("postgres_url"))
-    name = f"{base.database}_export"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
-def test_an_unmigrated_database_says_to_run_db_upgrade(unmigrated_url: str,
+def test_an_unmigrated_database_says_to_run_db_upgrade(fresh_database_url: str,
                                                        tmp_path: Path) -> None:
     line = one_line_error(kapbot("export", "fhir", "KAP-0042", cwd=tmp_path,
-                                 KAPBOT_DATABASE_URL=unmigrated_url))
+                                 KAPBOT_DATABASE_URL=fresh_database_url))
 
     assert "run `kapbot db upgrade`" in line
 

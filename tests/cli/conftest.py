@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kapbot.store.db import Database
-from tests.test_cli import DEFAULT_POLICY, fresh_database_url, kapbot  # noqa: F401
+from tests.test_cli import DEFAULT_POLICY, kapbot
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
