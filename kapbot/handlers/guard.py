@@ -32,5 +32,6 @@ def register(app: App, services: Services) -> None:
         digest = hashlib.sha256(request.raw_body.encode()).hexdigest()
         if request.headers.get("x-slack-retry-num") and services.already_handled(digest):
             return BoltResponse(status=200, body="")
-        with services.handling(digest):
-            return next()
+        response = next()
+        services.handled(digest)
+        return response

@@ -5,9 +5,7 @@ the savepoint is rolled back — so a refusal can never leave half its writes be
 the refusal itself is still recorded in the audit chain in the same transaction.
 """
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Self, TypeVar
 
@@ -17,7 +15,7 @@ from sqlmodel import Session
 from kapbot.care.values import Actor, Decision
 from kapbot.clock import Clock
 from kapbot.policy import Policy
-from kapbot.store import audit, deliveries, snapshots
+from kapbot.store import audit, snapshots
 from kapbot.store.db import Database, is_retryable
 
 MAX_ATTEMPTS = 8
@@ -66,15 +64,6 @@ def retrying(transaction: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
-@dataclass
-class _Request:
-    digest: str
-    recorded: bool = False
-
-
-_REQUEST: ContextVar[_Request | None] = ContextVar("kapbot_slack_request", default=None)
-
-
 class _RefusedError(Exception):
     def __init__(self, outcome: Outcome) -> None:
         self.outcome = outcome
@@ -107,7 +96,6 @@ class ServiceBase:
         return retrying(lambda: self._attempt(actor_id, action, subject, body))
 
     def _attempt(self, actor_id: str, action: str, subject: str, body: Body) -> Outcome:
-        request = _REQUEST.get()
         with self.db.transaction() as tx:
             actor = snapshots.actor(tx, actor_id, self.admins)
             try:
@@ -123,22 +111,4 @@ class ServiceBase:
                 outcome = Outcome.refuse(CONFLICT)
             audit.append(tx, at=self.clock.now(), actor=actor_id, action=action,
                          subject=subject, refused=outcome.reasons)
-            if request is not None and not request.recorded:
-                deliveries.remember_in(tx, request.digest, self.clock.now())
-        if request is not None:
-            request.recorded = True
-        return outcome
-
-    @contextmanager
-    def handling(self, digest: str) -> Iterator[None]:
-        """A Slack request being handled. The first use case it runs records its digest in
-        its own transaction (one commit per click, not two: on SQLite each commit is an
-        fsync, about 3 ms); a request that runs none (help, a read) records it after."""
-        request = _Request(digest)
-        token = _REQUEST.set(request)
-        try:
-            yield
-        finally:
-            _REQUEST.reset(token)
-        if not request.recorded:
-            deliveries.remember(self.db, digest, self.clock.now())
+            return outcome

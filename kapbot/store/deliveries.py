@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from kapbot.store.db import Database
 from kapbot.store.models import SlackDelivery
@@ -17,11 +17,6 @@ def seen(db: Database, digest: str) -> bool:
 
 def remember(db: Database, digest: str, now: datetime) -> None:
     with db.transaction() as tx:
-        remember_in(tx, digest, now)
-
-
-def remember_in(tx: Session, digest: str, now: datetime) -> None:
-    """Inside a use case's own transaction: the request and its effect commit together."""
-    dialect = postgresql if tx.get_bind().dialect.name == "postgresql" else sqlite
-    tx.execute(dialect.insert(SlackDelivery).values(digest=digest, at=now)
-               .on_conflict_do_nothing(index_elements=["digest"]))
+        dialect = postgresql if tx.get_bind().dialect.name == "postgresql" else sqlite
+        tx.execute(dialect.insert(SlackDelivery).values(digest=digest, at=now)
+                   .on_conflict_do_nothing(index_elements=["digest"]))
