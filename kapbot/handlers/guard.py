@@ -1,7 +1,8 @@
 """Before any listener: requests from another workspace are ignored, re-sent ones too.
 
 Slack re-sends a request it thinks went unanswered (`X-Slack-Retry-Num`). The first copy
-is remembered once handled, so the copy has no second effect.
+is remembered in the same transaction as the effect it had, so the copy has no second
+effect, while a copy of a request that failed before changing anything runs again.
 """
 
 import hashlib
@@ -32,6 +33,5 @@ def register(app: App, services: Services) -> None:
         digest = hashlib.sha256(request.raw_body.encode()).hexdigest()
         if request.headers.get("x-slack-retry-num") and services.already_handled(digest):
             return BoltResponse(status=200, body="")
-        response = next()
-        services.handled(digest)
-        return response
+        services.begin_request(digest)
+        return next()

@@ -6,6 +6,7 @@ the refusal itself is still recorded in the audit chain in the same transaction.
 """
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Self, TypeVar
 
@@ -15,7 +16,7 @@ from sqlmodel import Session
 from kapbot.care.values import Actor, Decision
 from kapbot.clock import Clock
 from kapbot.policy import Policy
-from kapbot.store import audit, snapshots
+from kapbot.store import audit, deliveries, snapshots
 from kapbot.store.db import Database, is_retryable
 
 MAX_ATTEMPTS = 8
@@ -64,6 +65,17 @@ def retrying(transaction: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
+@dataclass
+class _Request:
+    digest: str
+    recorded: bool = False
+
+
+# Bolt runs a request's middleware and then its listener on one thread; the timer and
+# delivery threads never set it.
+_REQUEST: ContextVar[_Request | None] = ContextVar("kapbot_slack_request", default=None)
+
+
 class _RefusedError(Exception):
     def __init__(self, outcome: Outcome) -> None:
         self.outcome = outcome
@@ -95,7 +107,15 @@ class ServiceBase:
         """Run `body` as one audited transaction, retrying only races the user never sees."""
         return retrying(lambda: self._attempt(actor_id, action, subject, body))
 
+    def begin_request(self, digest: str) -> None:
+        """A Slack request is being handled on this thread: the use case it runs records
+        its digest in its own transaction (one commit per click, and remembered only if
+        its effect committed). A request that runs none changes nothing, so a re-sent
+        copy of it may simply run again."""
+        _REQUEST.set(_Request(digest))
+
     def _attempt(self, actor_id: str, action: str, subject: str, body: Body) -> Outcome:
+        request = _REQUEST.get()
         with self.db.transaction() as tx:
             actor = snapshots.actor(tx, actor_id, self.admins)
             try:
@@ -111,4 +131,8 @@ class ServiceBase:
                 outcome = Outcome.refuse(CONFLICT)
             audit.append(tx, at=self.clock.now(), actor=actor_id, action=action,
                          subject=subject, refused=outcome.reasons)
-            return outcome
+            if request is not None and not request.recorded:
+                deliveries.remember(tx, request.digest, self.clock.now())
+        if request is not None:
+            request.recorded = True
+        return outcome

@@ -20,9 +20,6 @@ class QueryService(ServiceBase):
         """Whether this exact Slack request was handled before (a retry of it)."""
         return deliveries.seen(self.db, digest)
 
-    def handled(self, digest: str) -> None:
-        deliveries.remember(self.db, digest, self.clock.now())
-
     def roles_of(self, slack_user_id: str) -> tuple[frozenset[str], bool]:
         """(roles held, is an administrator) — to tailor help, never to authorise."""
         with self.db.reading() as tx:

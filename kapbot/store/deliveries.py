@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from kapbot.store.db import Database
 from kapbot.store.models import SlackDelivery
@@ -15,8 +15,9 @@ def seen(db: Database, digest: str) -> bool:
             SlackDelivery.digest == digest)).first() is not None
 
 
-def remember(db: Database, digest: str, now: datetime) -> None:
-    with db.transaction() as tx:
-        dialect = postgresql if tx.get_bind().dialect.name == "postgresql" else sqlite
-        tx.execute(dialect.insert(SlackDelivery).values(digest=digest, at=now)
-                   .on_conflict_do_nothing(index_elements=["digest"]))
+def remember(tx: Session, digest: str, now: datetime) -> None:
+    """Inside the transaction of the request's effect: remembered if and only if the effect
+    committed, so a copy re-sent after a failure that changed nothing is handled again."""
+    dialect = postgresql if tx.get_bind().dialect.name == "postgresql" else sqlite
+    tx.execute(dialect.insert(SlackDelivery).values(digest=digest, at=now)
+               .on_conflict_do_nothing(index_elements=["digest"]))
