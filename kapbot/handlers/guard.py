@@ -31,7 +31,8 @@ def register(app: App, services: Services) -> None:
             log.warning("ignored a request from another workspace")
             return BoltResponse(status=200, body="")
         digest = hashlib.sha256(request.raw_body.encode()).hexdigest()
-        if request.headers.get("x-slack-retry-num") and services.already_handled(digest):
+        retry = bool(request.headers.get("x-slack-retry-num"))
+        if retry and services.already_handled(digest):
             return BoltResponse(status=200, body="")
-        services.begin_request(digest)
+        services.begin_request(digest, retry)
         return next()

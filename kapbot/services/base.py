@@ -22,6 +22,7 @@ from kapbot.store.db import Database, is_retryable
 MAX_ATTEMPTS = 8
 SYSTEM_ACTOR = "kapbot"  # kapbot's own workers, in the audit trail
 CONFLICT = "Someone else changed this at the same moment; nothing was saved. Please try again."
+ALREADY_HANDLED = "Slack sent this twice; it was done once."
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ def retrying(transaction: Callable[[], T]) -> T:
 @dataclass
 class _Request:
     digest: str
+    is_retry: bool  # Slack marked it re-sent (X-Slack-Retry-Num)
     recorded: bool = False
 
 
@@ -107,16 +109,22 @@ class ServiceBase:
         """Run `body` as one audited transaction, retrying only races the user never sees."""
         return retrying(lambda: self._attempt(actor_id, action, subject, body))
 
-    def begin_request(self, digest: str) -> None:
+    def begin_request(self, digest: str, is_retry: bool = False) -> None:
         """A Slack request is being handled on this thread: the use case it runs records
         its digest in its own transaction (one commit per click, and remembered only if
         its effect committed). A request that runs none changes nothing, so a re-sent
         copy of it may simply run again."""
-        _REQUEST.set(_Request(digest))
+        _REQUEST.set(_Request(digest, is_retry))
 
     def _attempt(self, actor_id: str, action: str, subject: str, body: Body) -> Outcome:
         request = _REQUEST.get()
         with self.db.transaction() as tx:
+            if (request is not None and not request.recorded
+                    and not deliveries.remember(tx, request.digest, self.clock.now())
+                    and request.is_retry):
+                # A copy Slack re-sent while the first was still being handled: the first
+                # committed its effect (the insert waited for it), so this one has none.
+                return Outcome.refuse(ALREADY_HANDLED)
             actor = snapshots.actor(tx, actor_id, self.admins)
             try:
                 with tx.begin_nested():
@@ -131,8 +139,6 @@ class ServiceBase:
                 outcome = Outcome.refuse(CONFLICT)
             audit.append(tx, at=self.clock.now(), actor=actor_id, action=action,
                          subject=subject, refused=outcome.reasons)
-            if request is not None and not request.recorded:
-                deliveries.remember(tx, request.digest, self.clock.now())
         if request is not None:
             request.recorded = True
         return outcome

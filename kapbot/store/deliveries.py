@@ -15,9 +15,13 @@ def seen(db: Database, digest: str) -> bool:
             SlackDelivery.digest == digest)).first() is not None
 
 
-def remember(tx: Session, digest: str, now: datetime) -> None:
-    """Inside the transaction of the request's effect: remembered if and only if the effect
-    committed, so a copy re-sent after a failure that changed nothing is handled again."""
+def remember(tx: Session, digest: str, now: datetime) -> bool:
+    """First in the transaction of the request's effect, as its idempotency key: false when
+    another copy of the request got there first (on PostgreSQL the insert waits for that
+    copy's transaction). Remembered if and only if the effect commits, so a copy re-sent
+    after a failure that changed nothing is handled again."""
     dialect = postgresql if tx.get_bind().dialect.name == "postgresql" else sqlite
-    tx.execute(dialect.insert(SlackDelivery).values(digest=digest, at=now)
-               .on_conflict_do_nothing(index_elements=["digest"]))
+    inserted = tx.execute(dialect.insert(SlackDelivery).values(digest=digest, at=now)
+                          .on_conflict_do_nothing(index_elements=["digest"])
+                          .returning(SlackDelivery.digest)).first()
+    return inserted is not None
