@@ -16,7 +16,9 @@ from sqlmodel import Session
 from kapbot.care.values import Actor, Decision
 from kapbot.clock import Clock
 from kapbot.policy import Policy
+from kapbot.services import notify
 from kapbot.store import audit, deliveries, snapshots
+from kapbot.store import models as m
 from kapbot.store.db import Database, is_retryable
 
 MAX_ATTEMPTS = 8
@@ -93,6 +95,13 @@ class ServiceBase:
         self.policy = policy
         self.clock = clock
         self.admins = admins
+
+    def _refresh_homes(self, tx: Session, *clinician_ids: int) -> None:
+        """What waits on these people has changed: their App Home follows."""
+        for clinician_id in clinician_ids:
+            row = tx.get(m.Clinician, clinician_id)
+            if row is not None:
+                notify.publish_home(tx, row.slack_user_id, 1, self.clock.now())
 
     def _patient_subject(self, code: str) -> str:
         """The audit subject for a patient. Text that is not a code (perhaps a name typed by

@@ -39,13 +39,6 @@ class SessionService(ServiceBase):
 
         return self._run(actor_id, action, f"session:{session_id}", run)
 
-    def _refresh_homes(self, tx: Session, *clinician_ids: int) -> None:
-        """What waits on these people has changed: their App Home follows."""
-        for clinician_id in clinician_ids:
-            row = tx.get(m.Clinician, clinician_id)
-            if row is not None:
-                notify.publish_home(tx, row.slack_user_id, 1, self.clock.now())
-
     def _move(self, tx: Session, session_id: int, expected: SessionState,
               **values: object) -> bool:
         """Compare-and-set the state: true only for the one caller that moved it."""

@@ -86,10 +86,6 @@ class TimedWorkService(ServiceBase):
         for clinician_id in clinician_ids:
             notify.notice(tx, task.id, task.key, self._address(tx, clinician_id), now)
 
-    def _homes(self, tx: Session, now: datetime, *clinician_ids: int) -> None:
-        for clinician_id in clinician_ids:
-            notify.publish_home(tx, self._address(tx, clinician_id).removeprefix("@"), 1, now)
-
     def _record(self, tx: Session, now: datetime, action: str, subject: str) -> None:
         """kapbot's own clinically meaningful acts join the audit chain like anyone's."""
         audit.append(tx, at=now, actor=SYSTEM_ACTOR, action=action, subject=subject, refused=())
@@ -125,7 +121,7 @@ class TimedWorkService(ServiceBase):
             return
         self._tell(tx, task, now, snap.pair.prescriber_id, snap.pair.therapist_id)
         notify.refresh_card(tx, snap.id, snap.pair.patient_id, now)
-        self._homes(tx, now, snap.pair.prescriber_id, snap.pair.therapist_id)
+        self._refresh_homes(tx, snap.pair.prescriber_id, snap.pair.therapist_id)
         self._record(tx, now, "session_overdue", f"session:{snap.id}")
 
     # ---- during the session ------------------------------------------------------------------
@@ -226,7 +222,7 @@ class TimedWorkService(ServiceBase):
         """The App Home marks it overdue from now on; the record says when that happened."""
         snap = self._unacknowledged(tx, task)
         if snap is not None:
-            self._homes(tx, now, snap.pair.prescriber_id)
+            self._refresh_homes(tx, snap.pair.prescriber_id)
             self._record(tx, now, "summary_overdue", f"session:{snap.id}")
 
     def _open_follow_up(self, tx: Session, task: Claimed) -> m.FollowUp | None:
@@ -240,7 +236,7 @@ class TimedWorkService(ServiceBase):
         patient = tx.get(m.Patient, row.patient_id)
         assert patient is not None
         self._tell(tx, task, now, patient.therapist_id)
-        self._homes(tx, now, patient.therapist_id)
+        self._refresh_homes(tx, patient.therapist_id)
 
     def _follow_up_missed(self, tx: Session, task: Claimed, now: datetime) -> None:
         row = self._open_follow_up(tx, task)
@@ -251,6 +247,6 @@ class TimedWorkService(ServiceBase):
         patient = tx.get(m.Patient, row.patient_id)
         assert patient is not None and patient.id is not None
         self._tell(tx, task, now, patient.prescriber_id)
-        self._homes(tx, now, patient.prescriber_id, patient.therapist_id)
+        self._refresh_homes(tx, patient.prescriber_id, patient.therapist_id)
         notify.refresh_card(tx, row.session_id, patient.id, now)
         self._record(tx, now, "follow_up_missed", f"follow_up:{row.id}")
