@@ -171,9 +171,9 @@ def home(view: HomeView, policy: Policy) -> dict[str, Any]:
                  "Nothing waits on you."),
         *(_waiting(i, policy) for i in _page_of(view.waiting, page, WAITING_PER_PAGE)),
         DividerBlock(),
-        _heading("Your next sessions", len(view.next_sessions), page, SESSIONS_PER_PAGE,
+        _heading("Your next sessions", view.next_sessions.total, page, SESSIONS_PER_PAGE,
                  "No sessions scheduled."),
-        *(_session(s, policy) for s in _page_of(view.next_sessions, page, SESSIONS_PER_PAGE)),
+        *(_session(s, policy) for s in view.next_sessions.items),
     ]
     if view.summaries.total or "prescriber" in view.roles:
         blocks += [DividerBlock(),

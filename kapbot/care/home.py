@@ -1,7 +1,8 @@
 """What the App Home shows one clinician: plain values, read in one transaction elsewhere.
 
-The lists hold everything that concerns the viewer; the Home builder shows one page of
-each, so `pages` is derived from the lists and can never disagree with them.
+Sessions, summaries and follow-ups arrive as one page and the whole list's length (a
+clinician with 500 patients is not read in full to show ten); the shorter lists arrive
+whole and the Home builder shows one page of each. `pages` is derived from those counts.
 """
 
 from dataclasses import dataclass
@@ -133,7 +134,7 @@ class HomeView:
     viewer: str
     roles: frozenset[str]
     is_admin: bool
-    next_sessions: tuple[HomeSession, ...] = ()
+    next_sessions: Page[HomeSession] = Page()
     waiting: tuple[WaitingItem, ...] = ()
     summaries: Page[SummaryItem] = Page()
     follow_ups: Page[FollowUpItem] = Page()
@@ -143,7 +144,7 @@ class HomeView:
 
     @property
     def pages(self) -> int:
-        counts = [_pages(len(self.next_sessions), SESSIONS_PER_PAGE),
+        counts = [_pages(self.next_sessions.total, SESSIONS_PER_PAGE),
                   _pages(len(self.waiting), WAITING_PER_PAGE),
                   _pages(self.summaries.total, SUMMARIES_PER_PAGE),
                   _pages(self.follow_ups.total, FOLLOW_UPS_PER_PAGE)]

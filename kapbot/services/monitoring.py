@@ -41,7 +41,7 @@ class MonitoringService(SessionService):
             flags = ([hold] if hold else []) + vitals.cautions(reading, self.policy, "Current")
             return Outcome(id=row.id, warnings=tuple(flags))
 
-        return self._on_session(actor_id, "record_vitals", session_id, body)
+        return self._on_session(actor_id, "record_vitals", session_id, body, changes_homes=False)
 
     def check_in(self, actor_id: str, session_id: int) -> Outcome:
         """The therapist says: I am still in the room."""
@@ -58,7 +58,7 @@ class MonitoringService(SessionService):
             tx.flush()
             return Outcome(id=row.id)
 
-        return self._on_session(actor_id, "check_in", session_id, body)
+        return self._on_session(actor_id, "check_in", session_id, body, changes_homes=False)
 
     def end_session(self, actor_id: str, session_id: int, discharge: Iterable[str],
                     adverse_events: object = "", severity: str = Severity.NONE.value,

@@ -25,15 +25,21 @@ SessionBody = Callable[[Session, Actor, SessionSnapshot], Outcome]
 
 class SessionService(ServiceBase):
     def _on_session(self, actor_id: str, action: str, session_id: int,
-                    body: SessionBody, changes_card: bool = True) -> Outcome:
+                    body: SessionBody, changes_card: bool = True,
+                    changes_homes: bool = True) -> Outcome:
+        """Run `body` on the locked session's snapshot; when it is accepted, re-render what
+        shows the session. A check-in or a reading changes the card but no App Home (the
+        Home shows a session in progress by its state alone), and re-rendering two Homes
+        for each would cost the delivery worker far more than the click itself."""
+
         def run(tx: Session, actor: Actor) -> Outcome:
             snap = snapshots.session_snapshot(tx, session_id)
             if snap is None:
                 return Outcome.refuse(f"No session {session_id}.")
             outcome = body(tx, actor, snap)
             if outcome.ok and changes_card:
-                now = self.clock.now()
-                notify.refresh_card(tx, snap.id, snap.pair.patient_id, now)
+                notify.refresh_card(tx, snap.id, snap.pair.patient_id, self.clock.now())
+            if outcome.ok and changes_homes:
                 self._refresh_homes(tx, snap.pair.prescriber_id, snap.pair.therapist_id)
             return outcome
 

@@ -20,8 +20,11 @@ def remember(tx: Session, digest: str, now: datetime) -> bool:
     another copy of the request got there first (on PostgreSQL the insert waits for that
     copy's transaction). Remembered if and only if the effect commits, so a copy re-sent
     after a failure that changed nothing is handled again."""
-    dialect = postgresql if tx.get_bind().dialect.name == "postgresql" else sqlite
-    inserted = tx.execute(dialect.insert(SlackDelivery).values(digest=digest, at=now)
-                          .on_conflict_do_nothing(index_elements=["digest"])
-                          .returning(SlackDelivery.digest)).first()
+    inserted = tx.execute(_REMEMBER[tx.get_bind().dialect.name],
+                          {"digest": digest, "at": now}).first()
     return inserted is not None
+
+
+_REMEMBER = {name: dialect.insert(SlackDelivery).on_conflict_do_nothing(index_elements=["digest"])
+             .returning(SlackDelivery.digest)
+             for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}

@@ -91,6 +91,10 @@ class DosingSession(SQLModel, table=True):
               postgresql_where=text("state = 'in_progress'")),
         CheckConstraint("state IN ('scheduled','in_progress','completed','cancelled','aborted')",
                         name="known_state"),
+        # The App Home reads what is open — the next sessions, the summaries waiting — and
+        # these keep it from walking years of past sessions to find them.
+        Index("ix_dosing_session_state_scheduled", "state", "scheduled_at"),
+        Index("ix_dosing_session_summary_waiting", "summary_acknowledged_at", "ended_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -193,7 +197,8 @@ class PresenceCheckIn(SQLModel, table=True):
 
 class FollowUp(SQLModel, table=True):
     __tablename__ = "follow_up"
-    __table_args__ = (UniqueConstraint("session_id", "kind", name="uq_follow_up_session_kind"),)
+    __table_args__ = (UniqueConstraint("session_id", "kind", name="uq_follow_up_session_kind"),
+                      Index("ix_follow_up_state_due", "state", "due_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="dosing_session.id")

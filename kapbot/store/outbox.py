@@ -27,9 +27,13 @@ def enqueue(tx: Session, *, key: str, kind: str, channel: str, now: datetime,
     values = {"key": key, "kind": kind, "channel": channel, "subject_id": subject_id,
               "edits": edits, "method": method, "state": PENDING, "attempts": 0,
               "next_attempt_at": now, "created_at": now}
-    dialect = postgresql if tx.get_bind().dialect.name == "postgresql" else sqlite
-    tx.execute(dialect.insert(OutboxMessage).values(**values).on_conflict_do_nothing(
-        index_elements=["key"]))
+    tx.execute(_ENQUEUE[tx.get_bind().dialect.name], values)
+
+
+# Built once: every click queues a message or three, and building the statement cost more
+# than running it.
+_ENQUEUE = {name: dialect.insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
+            for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 
 
 @dataclass(frozen=True)

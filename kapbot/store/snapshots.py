@@ -5,8 +5,12 @@ every action on one patient see the effects of the one before it, so the gate ne
 decides on a sign-off that a concurrent new plan has just voided.
 """
 
+from collections.abc import Collection
+from datetime import datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import bindparam
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from kapbot.care.values import (
@@ -30,8 +34,11 @@ def roles(row: m.Clinician) -> frozenset[Role]:
     return frozenset(role for role in Role if getattr(row, f"is_{role.value}"))
 
 
+_CLINICIAN = select(m.Clinician).where(m.Clinician.slack_user_id == bindparam("user"))
+
+
 def actor(tx: Session, slack_user_id: str, admins: frozenset[str]) -> Actor:
-    row = tx.exec(select(m.Clinician).where(m.Clinician.slack_user_id == slack_user_id)).first()
+    row = tx.exec(_CLINICIAN, params={"user": slack_user_id}).first()
     if row is None:
         return Actor(slack_user_id, bootstrap_admin=slack_user_id in admins)
     return Actor(slack_user_id, row.id, roles(row), row.active,
@@ -63,71 +70,124 @@ def pair(patient: m.Patient) -> CarePair:
 
 
 def active_plan(tx: Session, patient_id: int) -> Plan | None:
-    row = tx.exec(select(m.DosePlan).where(m.DosePlan.patient_id == patient_id,
-                                           col(m.DosePlan.superseded_at).is_(None))).first()
-    if row is None:
-        return None
-    assert row.id is not None
-    used = tx.exec(select(func.count()).select_from(m.DosingSession).where(
-        m.DosingSession.plan_id == row.id, col(m.DosingSession.started_at).is_not(None))).one()
-    return Plan(row.id, row.version, row.prescriber_id, row.formulation, row.route, row.dose_mg,
-                row.max_dose_mg, row.sessions_authorised, used, row.valid_until)
-
-
-def prior_dose(tx: Session, patient_id: int, excluding_session: int | None = None
-               ) -> PriorDose | None:
-    """The last dose taken in any started session: aborted sessions count, to stay safe."""
-    query = select(m.DosingSession).where(m.DosingSession.patient_id == patient_id,
-                                          col(m.DosingSession.started_at).is_not(None))
-    if excluding_session is not None:
-        query = query.where(m.DosingSession.id != excluding_session)
-    row = tx.exec(query.order_by(col(m.DosingSession.started_at).desc()).limit(1)).first()
-    if row is None or row.started_at is None or row.dose_mg is None:
-        return None
-    return PriorDose(row.dose_mg, row.started_at)
+    return _active_plans(tx, [patient_id]).get(patient_id)
 
 
 Row = TypeVar("Row", m.ChecklistResponse, m.DoseSignOff, m.PresenceConfirmation)
 
+# The gate's reads, built once: building a statement with subqueries and a window costs
+# SQLAlchemy more than running it, and they run on every click. `:ids` expands to a list.
+_IDS = bindparam("ids", expanding=True)
 
-def _latest(tx: Session, table: type[Row], session_id: int, *where: Any) -> Row | None:
-    return tx.exec(select(table).where(table.session_id == session_id, *where)
-                   .order_by(col(table.id).desc()).limit(1)).first()
+
+def _latest_of(table: type[Row], *where: Any) -> Any:
+    return select(table).where(col(table.session_id).in_(_IDS), *where).order_by(col(table.id))
 
 
-def _checklist(tx: Session, session_id: int) -> Checklist | None:
-    row = _latest(tx, m.ChecklistResponse, session_id, m.ChecklistResponse.kind == "pre_session")
-    if row is None or row.id is None:
+_SIGN_OFFS = _latest_of(m.DoseSignOff)
+_PRESENCES = _latest_of(m.PresenceConfirmation)
+_CHECKLISTS = (select(m.ChecklistResponse, m.VitalSigns)
+               .join(m.VitalSigns, col(m.VitalSigns.id) == m.ChecklistResponse.vitals_id)
+               .where(col(m.ChecklistResponse.session_id).in_(_IDS),
+                      m.ChecklistResponse.kind == "pre_session")
+               .order_by(col(m.ChecklistResponse.id)))
+_PLANS = select(m.DosePlan, select(func.count()).select_from(m.DosingSession).where(
+    m.DosingSession.plan_id == m.DosePlan.id, col(m.DosingSession.started_at).is_not(None))
+    .scalar_subquery()).where(col(m.DosePlan.patient_id).in_(_IDS),
+                              col(m.DosePlan.superseded_at).is_(None)).order_by(col(m.DosePlan.id))
+_RANKED = select(m.DosingSession.id, m.DosingSession.patient_id, m.DosingSession.dose_mg,
+                 m.DosingSession.started_at, func.row_number().over(
+                     partition_by=m.DosingSession.patient_id,
+                     order_by=(col(m.DosingSession.started_at).desc(),
+                               col(m.DosingSession.id).desc())).label("rank")).where(
+    col(m.DosingSession.patient_id).in_(_IDS),
+    col(m.DosingSession.started_at).is_not(None)).subquery()
+_LAST_TWO_DOSES = (select(_RANKED.c.id, _RANKED.c.patient_id, _RANKED.c.dose_mg,
+                          _RANKED.c.started_at)
+                   .where(_RANKED.c.rank <= 2).order_by(_RANKED.c.patient_id, _RANKED.c.rank))
+_OTHER = aliased(m.DosingSession)
+_SESSIONS = (select(m.DosingSession.id, m.DosingSession.state, m.DosingSession.scheduled_at,
+                    m.DosingSession.started_at, m.Patient.id, m.Patient.code,
+                    m.Patient.prescriber_id, m.Patient.therapist_id,
+                    select(func.count()).select_from(_OTHER).where(
+                        _OTHER.patient_id == m.DosingSession.patient_id,
+                        _OTHER.id != m.DosingSession.id,
+                        _OTHER.state == SessionState.IN_PROGRESS.value).scalar_subquery())
+             .join(m.Patient, col(m.Patient.id) == m.DosingSession.patient_id)
+             .where(col(m.DosingSession.id).in_(_IDS)))
+
+
+def _latest(tx: Session, query: Any, session_ids: list[int]) -> dict[int, Any]:
+    """Each session's latest row (a session holds a handful: one per re-sign)."""
+    return {row.session_id: row for row in tx.exec(query, params={"ids": session_ids}).all()}
+
+
+def _checklists(tx: Session, session_ids: list[int]) -> dict[int, Checklist]:
+    return {c.session_id: Checklist(c.id or 0, c.by_id, c.at, frozenset(c.affirmed),
+                                    Vitals(v.systolic, v.diastolic, v.heart_rate, v.spo2))
+            for c, v in tx.exec(_CHECKLISTS, params={"ids": session_ids}).all()}
+
+
+def _active_plans(tx: Session, patient_ids: list[int]) -> dict[int, Plan]:
+    return {r.patient_id: Plan(r.id or 0, r.version, r.prescriber_id, r.formulation, r.route,
+                               r.dose_mg, r.max_dose_mg, r.sessions_authorised, count,
+                               r.valid_until)
+            for r, count in tx.exec(_PLANS, params={"ids": patient_ids}).all()}
+
+
+def _last_two_doses(tx: Session, patient_ids: list[int]
+                    ) -> dict[int, list[tuple[int, int | None, datetime]]]:
+    """Each patient's two latest started sessions: the prior dose of one of them is the
+    other, of any other session the latest. Read with a window, so history costs nothing."""
+    found: dict[int, list[tuple[int, int | None, datetime]]] = {}
+    for session_id, patient_id, dose, started in tx.exec(
+            _LAST_TWO_DOSES, params={"ids": patient_ids}).all():
+        found.setdefault(patient_id, []).append((session_id, dose, started))
+    return found
+
+
+def _prior(doses: list[tuple[int, int | None, datetime]], session_id: int) -> PriorDose | None:
+    """The last dose taken before this session: aborted sessions count, to stay safe."""
+    other = next(((dose, started) for sid, dose, started in doses if sid != session_id), None)
+    if other is None or other[0] is None:
         return None
-    v = tx.get(m.VitalSigns, row.vitals_id)
-    assert v is not None
-    return Checklist(row.id, row.by_id, row.at, frozenset(row.affirmed),
-                     Vitals(v.systolic, v.diastolic, v.heart_rate, v.spo2))
+    return PriorDose(other[0], other[1])
+
+
+def session_snapshots(tx: Session, session_ids: Collection[int]) -> dict[int, SessionSnapshot]:
+    """What the gate reads about each session, one query per table however many sessions:
+    the App Home reads a page of them, and must cost the same for 5 patients as for 500."""
+    ids = sorted(set(session_ids))
+    if not ids:
+        return {}
+    sessions = tx.exec(_SESSIONS, params={"ids": ids}).all()
+    patient_ids = sorted({row[4] for row in sessions})
+    plans, doses = _active_plans(tx, patient_ids), _last_two_doses(tx, patient_ids)
+    checklists = _checklists(tx, ids)
+    sign_offs = _latest(tx, _SIGN_OFFS, ids)
+    presences = _latest(tx, _PRESENCES, ids)
+    found: dict[int, SessionSnapshot] = {}
+    for (session_id, state, scheduled_at, started_at, patient_id, code, prescriber, therapist,
+         others_running) in sessions:
+        assert session_id is not None and patient_id is not None
+        so, pr = sign_offs.get(session_id), presences.get(session_id)
+        found[session_id] = SessionSnapshot(
+            id=session_id, pair=CarePair(patient_id, code, prescriber, therapist),
+            state=SessionState(state), scheduled_at=scheduled_at, started_at=started_at,
+            plan=plans.get(patient_id), checklist=checklists.get(session_id),
+            sign_off=so and DoseSignOff(so.id or 0, so.by_id, so.at, so.dose_mg, so.plan_id,
+                                        so.checklist_id),
+            presence=pr and Presence(pr.id or 0, pr.by_id, pr.at, pr.in_room, pr.dose_mg,
+                                     pr.route),
+            prior_dose=_prior(doses.get(patient_id, []), session_id),
+            another_in_progress=others_running > 0)
+    return found
 
 
 def session_snapshot(tx: Session, session_id: int, lock: bool = True) -> SessionSnapshot | None:
     """The session and everything the gate reads, after locking its patient."""
-    row = tx.get(m.DosingSession, session_id)
-    if row is None:
-        return None
-    if lock:
-        lock_patient(tx, row.patient_id)
-        tx.refresh(row)
-    patient = tx.get(m.Patient, row.patient_id)
-    assert patient is not None and row.id is not None
-    so = _latest(tx, m.DoseSignOff, row.id)
-    pr = _latest(tx, m.PresenceConfirmation, row.id)
-    others = tx.exec(select(func.count()).select_from(m.DosingSession).where(
-        m.DosingSession.patient_id == row.patient_id, m.DosingSession.id != row.id,
-        m.DosingSession.state == SessionState.IN_PROGRESS.value)).one()
-    return SessionSnapshot(
-        id=row.id, pair=pair(patient), state=SessionState(row.state),
-        scheduled_at=row.scheduled_at, started_at=row.started_at,
-        plan=active_plan(tx, row.patient_id),
-        checklist=_checklist(tx, row.id),
-        sign_off=so and DoseSignOff(so.id or 0, so.by_id, so.at, so.dose_mg, so.plan_id,
-                                    so.checklist_id),
-        presence=pr and Presence(pr.id or 0, pr.by_id, pr.at, pr.in_room, pr.dose_mg, pr.route),
-        prior_dose=prior_dose(tx, row.patient_id, excluding_session=row.id),
-        another_in_progress=others > 0,
-    )
+    if lock and tx.get_bind().dialect.name == "postgresql":
+        tx.exec(select(m.Patient.id).join(m.DosingSession,
+                                          col(m.DosingSession.patient_id) == m.Patient.id)
+                .where(m.DosingSession.id == session_id).with_for_update(of=m.Patient))
+    return session_snapshots(tx, (session_id,)).get(session_id)

@@ -62,7 +62,7 @@ def session(session_id: int = 5, **changes: object) -> HomeSession:
 def test_the_prescriber_sees_the_gate_and_what_waits_on_them() -> None:
     view = HomeView(
         viewer=PRESCRIBER, roles=frozenset({"prescriber"}), is_admin=False,
-        next_sessions=(session(),),
+        next_sessions=Page((session(),), 1),
         waiting=(WaitingItem(WaitingKind.SIGN_OFF, 5, "KAP-0042", SCHEDULED),),
         summaries=Page((SummaryItem(4, "KAP-0042", NOW - timedelta(days=8), overdue=True),
                         SummaryItem(3, "KAP-0017", NOW - timedelta(days=1))), 2))
@@ -86,14 +86,14 @@ def test_a_session_whose_gate_is_met_waits_on_nobody() -> None:
                         lines(snap, NOW, POLICY))
     assert whole.met == 6 and whole.waiting_on == ()
     shown = seen(home(HomeView(THERAPIST, frozenset({"therapist"}), False,
-                               next_sessions=(whole,)), POLICY))
+                               next_sessions=Page((whole,), 1)), POLICY))
     assert "Gate 6/6 met" in shown and "waiting on" not in shown
 
 
 def test_the_therapist_opens_the_same_forms_as_on_the_card() -> None:
     view = HomeView(
         viewer=THERAPIST, roles=frozenset({"therapist"}), is_admin=False,
-        next_sessions=(session(),),
+        next_sessions=Page((session(),), 1),
         waiting=(WaitingItem(WaitingKind.CHECKLIST, 8, "KAP-0042", SCHEDULED),
                  WaitingItem(WaitingKind.PRESENCE, 5, "KAP-0042", SCHEDULED)),
         follow_ups=Page((FollowUpItem(21, "KAP-0017", "Integration session", NOW,
@@ -121,7 +121,7 @@ def test_an_empty_home_says_so() -> None:
 def test_an_in_progress_session_shows_its_state_without_a_gate() -> None:
     running = session(state=SessionState.IN_PROGRESS, started_at=NOW)
     shown = seen(home(HomeView(THERAPIST, frozenset({"therapist"}), False,
-                               next_sessions=(running,)), POLICY))
+                               next_sessions=Page((running,), 1)), POLICY))
     assert "KAP-0042 · 2026-03-02 10:00 · In progress" in shown
     assert "Gate" not in shown
 
@@ -141,7 +141,7 @@ def big_clinic(page: int) -> HomeView:
     shown = range((page - 1) * 10, min(page * 10, many))  # the page the service reads
     return HomeView(
         viewer=ADMIN, roles=frozenset({"prescriber", "therapist", "admin"}), is_admin=True,
-        next_sessions=tuple(replace(base, session_id=i) for i in range(many)),
+        next_sessions=Page(tuple(replace(base, session_id=i) for i in shown), many),
         waiting=tuple(WaitingItem(WaitingKind(k), i, f"KAP-{i:04d}", SCHEDULED)
                       for i in range(many) for k in ("sign_off",)),
         summaries=Page(tuple(SummaryItem(i, f"KAP-{i:04d}", NOW, overdue=i % 2 == 0)

@@ -11,7 +11,7 @@ def test_the_prescriber_sees_the_sign_off_waiting_on_them(clinic: Clinic) -> Non
     accepted(clinic.checklist(session))
     view = clinic.services.home_view(PRESCRIBER)
     assert [(w.kind, w.session_id) for w in view.waiting] == [(WaitingKind.SIGN_OFF, session)]
-    [upcoming] = view.next_sessions
+    [upcoming] = view.next_sessions.items
     assert upcoming.met == 4 and upcoming.waiting_on == (PRESCRIBER, THERAPIST)
 
 
@@ -20,7 +20,7 @@ def test_the_therapist_sees_the_checklist_and_presence_waiting(clinic: Clinic) -
     session = clinic.schedule()
     kinds = [w.kind for w in clinic.services.home_view(THERAPIST).waiting]
     assert kinds == [WaitingKind.CHECKLIST, WaitingKind.PRESENCE]
-    assert clinic.services.home_view(THERAPIST).next_sessions[0].session_id == session
+    assert clinic.services.home_view(THERAPIST).next_sessions.items[0].session_id == session
 
 
 def test_summaries_and_follow_ups_wait_until_done(clinic: Clinic) -> None:
