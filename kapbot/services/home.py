@@ -63,7 +63,7 @@ class HomeService(OutboxService):
             actor = snapshots.actor(tx, slack_user_id, self.admins)
             roles = frozenset(r.value for r in actor.roles) if actor.active else frozenset()
             me = actor.clinician_id if actor.active else None
-            sessions, waiting = self._sessions(tx, me, page) if me else ((), ())
+            sessions, waiting = self._sessions(tx, me, page) if me else (Page(), ())
             dead = self.outbox_messages((DEAD,)) if actor.is_admin else ()
             return HomeView(
                 viewer=slack_user_id, roles=roles, is_admin=actor.is_admin,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, bindparam, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
@@ -23,10 +23,17 @@ PENDING, SENT, COALESCED, DEAD = "pending", "sent", "coalesced", "dead"
 def enqueue(tx: Session, *, key: str, kind: str, channel: str, now: datetime,
             subject_id: int | None = None, edits: str | None = None,
             method: str = "chat.postMessage") -> None:
-    """Queue one message. A key already queued is left alone: the same effect, once."""
+    """Queue one message. A key already queued is left alone: the same effect, once.
+
+    An edit renders the latest state when it goes, so a new edit makes the older ones of
+    the same message still waiting redundant: they are dropped here, in the same
+    transaction, so a card edited at every click never builds a queue of edits for the
+    worker to claim and drop one by one."""
     values = {"key": key, "kind": kind, "channel": channel, "subject_id": subject_id,
               "edits": edits, "method": method, "state": PENDING, "attempts": 0,
               "next_attempt_at": now, "created_at": now}
+    if edits is not None:
+        tx.execute(_SUPERSEDE, {"target": edits, "new_key": key, "now": now})
     tx.execute(_ENQUEUE[tx.get_bind().dialect.name], values)
 
 
@@ -34,6 +41,12 @@ def enqueue(tx: Session, *, key: str, kind: str, channel: str, now: datetime,
 # than running it.
 _ENQUEUE = {name: dialect.insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
             for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_SUPERSEDE = (update(OutboxMessage)
+              .where(col(OutboxMessage.edits) == bindparam("target"),
+                     col(OutboxMessage.key) != bindparam("new_key"),
+                     col(OutboxMessage.state) == PENDING,
+                     col(OutboxMessage.claimed_by).is_(None))
+              .values(state=COALESCED, sent_at=bindparam("now")))
 
 
 @dataclass(frozen=True)
