@@ -70,16 +70,25 @@ def _first_of_its_channel() -> Any:
                                      col(earlier.id) < OutboxMessage.id)))
 
 
+# The worker's reads, built once like the enqueue: it runs them after every click.
+_DUE = (select(OutboxMessage.id)
+        .where(_first_of_its_channel(), col(OutboxMessage.next_attempt_at) <= bindparam("now"))
+        .order_by(col(OutboxMessage.id)).limit(bindparam("limit")))
+_DUE_SKIPPING_LOCKED = _DUE.with_for_update(skip_locked=True, of=OutboxMessage)
+_NEXT_DUE = select(func.min(OutboxMessage.next_attempt_at)).where(_first_of_its_channel())
+_DELIVERED = select(OutboxMessage.slack_channel, OutboxMessage.slack_ts).where(
+    col(OutboxMessage.key) == bindparam("key"), col(OutboxMessage.state) == SENT)
+_NEWER_EDIT = select(OutboxMessage.id).where(
+    col(OutboxMessage.edits) == bindparam("target"), col(OutboxMessage.state) == PENDING,
+    col(OutboxMessage.id) > bindparam("after")).limit(1)
+
+
 def claim(db: Database, now: datetime, worker: str, lease: timedelta, limit: int = 20
           ) -> list[Claimed]:
     """Take up to `limit` due messages, the oldest pending one of each channel."""
-    due = (select(OutboxMessage.id)
-           .where(_first_of_its_channel(), col(OutboxMessage.next_attempt_at) <= now)
-           .order_by(col(OutboxMessage.id)).limit(limit))
     with db.transaction() as tx:
-        if not db.is_sqlite:
-            due = due.with_for_update(skip_locked=True, of=OutboxMessage)
-        ids = list(tx.execute(due).scalars())
+        ids = list(tx.execute(_DUE if db.is_sqlite else _DUE_SKIPPING_LOCKED,
+                              {"now": now, "limit": limit}).scalars())
         if not ids:
             return []
         rows = tx.execute(update(OutboxMessage).where(col(OutboxMessage.id).in_(ids))
@@ -125,8 +134,7 @@ def sent(db: Database, message: Claimed, worker: str, now: datetime, channel: st
 def next_due(db: Database) -> datetime | None:
     """When the next message may go, so an idle worker sleeps exactly until then."""
     with db.reading() as tx:
-        return tx.execute(select(func.min(OutboxMessage.next_attempt_at)).where(
-            _first_of_its_channel())).scalar()
+        return tx.execute(_NEXT_DUE).scalar()
 
 
 def coalesced(db: Database, message_id: int, worker: str, now: datetime) -> bool:
@@ -146,16 +154,14 @@ def dead(db: Database, message_id: int, worker: str, error: str) -> bool:
 def delivered(db: Database, key: str) -> tuple[str, str] | None:
     """Where a message landed (channel, ts), once Slack accepted it."""
     with db.reading() as tx:
-        row = tx.execute(select(OutboxMessage.slack_channel, OutboxMessage.slack_ts).where(
-            col(OutboxMessage.key) == key, col(OutboxMessage.state) == SENT)).first()
+        row = tx.execute(_DELIVERED, {"key": key}).first()
     return (row[0], row[1]) if row and row[0] and row[1] else None
 
 
 def newer_edit_pending(db: Database, message: Claimed) -> bool:
     with db.reading() as tx:
-        return tx.execute(select(OutboxMessage.id).where(
-            col(OutboxMessage.edits) == message.edits, col(OutboxMessage.state) == PENDING,
-            col(OutboxMessage.id) > message.id).limit(1)).first() is not None
+        return tx.execute(_NEWER_EDIT, {"target": message.edits, "after": message.id}
+                          ).first() is not None
 
 
 def revive(tx: Session, message_id: int, now: datetime) -> bool:
