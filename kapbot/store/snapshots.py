@@ -187,7 +187,11 @@ def session_snapshots(tx: Session, session_ids: Collection[int]) -> dict[int, Se
 def session_snapshot(tx: Session, session_id: int, lock: bool = True) -> SessionSnapshot | None:
     """The session and everything the gate reads, after locking its patient."""
     if lock and tx.get_bind().dialect.name == "postgresql":
-        tx.exec(select(m.Patient.id).join(m.DosingSession,
-                                          col(m.DosingSession.patient_id) == m.Patient.id)
-                .where(m.DosingSession.id == session_id).with_for_update(of=m.Patient))
+        tx.exec(_LOCK_PATIENT_OF, params={"session": session_id})
     return session_snapshots(tx, (session_id,)).get(session_id)
+
+
+_LOCK_PATIENT_OF = (select(m.Patient.id)
+                    .join(m.DosingSession, col(m.DosingSession.patient_id) == m.Patient.id)
+                    .where(m.DosingSession.id == bindparam("session"))
+                    .with_for_update(of=m.Patient))
