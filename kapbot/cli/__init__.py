@@ -1,25 +1,52 @@
 """The `kapbot` command. Each subcommand group lives in its own module; bad input gets
 one line on stderr and exit status 2 (`kapbot.cli.common.CliError`)."""
 
+import importlib
 import sys
 from typing import Any
 
 import click
 
-from kapbot.cli import audit, db, outbox, patients, policy, report, roster, serve
-from kapbot.cli.common import USAGE_ERROR
-from kapbot.cli.export import export_group
+# Each command's module and attribute. A module is imported only when its command runs
+# or `kapbot --help` lists it: `kapbot audit verify` need not load the FHIR models,
+# the Slack app or the services the other commands are built on.
+COMMANDS = {
+    "audit": ("kapbot.cli.audit", "audit_group"),
+    "db": ("kapbot.cli.db", "db"),
+    "demo": ("kapbot.cli.serve", "demo"),
+    "export": ("kapbot.cli.export", "export_group"),
+    "outbox": ("kapbot.cli.outbox", "outbox"),
+    "patients": ("kapbot.cli.patients", "patients"),
+    "policy": ("kapbot.cli.policy", "policy"),
+    "report": ("kapbot.cli.report", "report"),
+    "roster": ("kapbot.cli.roster", "roster"),
+    "run": ("kapbot.cli.serve", "run"),
+}
 
 
-class _OneLineErrors(click.Group):
-    """Click's own usage errors (an unknown option, a missing argument) in kapbot's one-line
-    form too, rather than a usage block: every refusal reads the same way."""
+class _Kapbot(click.Group):
+    """The commands in `COMMANDS`, imported on first use; and click's own usage errors (an
+    unknown option, a missing argument) in kapbot's one-line form too, rather than a usage
+    block: every refusal reads the same way."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
         try:
             code = super().main(*args, **kwargs)
         except click.UsageError as exc:
+            from kapbot.cli.common import USAGE_ERROR  # heavy: only once something is wrong
+
             where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
             click.echo(f"kapbot: error: {exc.format_message()}{where}", err=True)
             sys.exit(USAGE_ERROR)
@@ -32,19 +59,7 @@ class _OneLineErrors(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
 
-@click.group(cls=_OneLineErrors)
+@click.group(cls=_Kapbot)
 @click.version_option(package_name="kapbot")
 def main() -> None:
     """kapbot: the two-person session gate for ketamine-assisted psychotherapy, in Slack."""
-
-
-main.add_command(serve.run)
-main.add_command(serve.demo)
-main.add_command(policy.policy)
-main.add_command(db.db)
-main.add_command(audit.audit_group)
-main.add_command(roster.roster)
-main.add_command(patients.patients)
-main.add_command(report.report)
-main.add_command(outbox.outbox)
-main.add_command(export_group)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
@@ -23,9 +23,11 @@ from sqlmodel import Session
 from kapbot.clock import Clock, FileOffsetClock, SystemClock
 from kapbot.config import Settings
 from kapbot.policy import Policy, PolicyError
-from kapbot.services import Services
 from kapbot.store import migrate, snapshots
 from kapbot.store.db import Database, redact
+
+if TYPE_CHECKING:  # the services are imported by the commands that act, not by `audit verify`
+    from kapbot.services import Services
 
 USAGE_ERROR = 2
 console = Console()
@@ -101,8 +103,10 @@ def operator() -> str:
     return f"cli:{login}"[:ACTOR_MAX]
 
 
-def operator_services(settings: Settings, db: Database) -> tuple[Services, str]:
+def operator_services(settings: Settings, db: Database) -> tuple["Services", str]:
     """The services with this command's user as an administrator, and that user's name."""
+    from kapbot.services import Services
+
     actor = operator()
     offset = settings.clock_offset_file
     clock: Clock = FileOffsetClock(offset) if offset else SystemClock()
