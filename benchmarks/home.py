@@ -66,6 +66,7 @@ def _clinic(db: Database, patients: int) -> None:
         {"patient_id": p, "state": "scheduled", "created_by": pair.therapist,
          "scheduled_at": NOW + timedelta(days=i % 14, hours=1), "created_at": NOW}
         for i, p in enumerate(ids)])
+    seed.analysed(db)
 
 
 def _build(services: Services, viewer: str) -> int:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from kapbot.store import models as m
 from kapbot.store.db import Database
@@ -37,6 +37,15 @@ def insert_rows(db: Database, table: Any, rows: Sequence[dict[str, Any]],
         result = tx.execute(insert(table).returning(returning, sort_by_parameter_order=True),
                             list(rows))
         return list(result.scalars())
+
+
+def analysed(db: Database) -> None:
+    """Statistics, as a live database has them: PostgreSQL's autovacuum gathers them within
+    a minute of a bulk load, and a planner without them guesses its way through the Home's
+    queries. (SQLite keeps none unless asked, and kapbot never asks, so it is left alone.)"""
+    if not db.is_sqlite:
+        with db.transaction() as tx:
+            tx.execute(text("ANALYZE"))
 
 
 def care_pair(db: Database, now: datetime, prescriber: str = PRESCRIBER,
