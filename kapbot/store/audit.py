@@ -117,8 +117,13 @@ def _iso(stored: str) -> str:
     return aware.isoformat(timespec="microseconds")
 
 
-def _reasons(stored: str) -> list[str]:
-    return [] if stored == "[]" else json.loads(stored)
+def _reasons(stored: str) -> list[str] | None:
+    """The stored reasons, or None when they are not the list of strings kapbot writes (a
+    tampered row: no entry kapbot appended can hash to it)."""
+    if stored == "[]":
+        return []
+    found = json.loads(stored)
+    return found if isinstance(found, list) and all(isinstance(r, str) for r in found) else None
 
 
 def _typed_hash(tx: Session, seq: int) -> str | None:
@@ -129,7 +134,7 @@ def _typed_hash(tx: Session, seq: int) -> str | None:
     whole chain look broken.
     """
     row = tx.get(AuditEntry, seq)
-    if row is None:
+    if row is None or not all(isinstance(reason, str) for reason in row.reasons):
         return None
     return chain_hash(row.prev_hash, canonical(row.seq, row.at, row.actor, row.action,
                                                row.subject, row.outcome, row.reasons))
@@ -226,8 +231,10 @@ def _check(tx: Session, span: _Span) -> Verification:
             if prev_hash != prev:
                 return Verification(count, seq, f"entry {seq} does not follow entry "
                                     f"{seq - 1} (deleted, inserted or reordered)")
-            text = build(seq, iso(at), actor, action, subject, outcome, _reasons(reasons))
-            if (sha256((prev + text).encode("utf-8")).hexdigest() != entry_hash
+            listed = _reasons(reasons)
+            if listed is None or (
+                    sha256((prev + build(seq, iso(at), actor, action, subject, outcome, listed))
+                           .encode("utf-8")).hexdigest() != entry_hash
                     and _typed_hash(tx, seq) != entry_hash):
                 return Verification(count, seq, f"entry {seq} does not match its hash "
                                     "(edited or reordered)")

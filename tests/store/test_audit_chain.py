@@ -202,6 +202,14 @@ def test_an_edited_reason_is_named_by_verify(clinic: Clinic, db: Database,
     assert_named(db, REFUSED_SIGN_OFF, tmp_path)
 
 
+def test_reasons_that_are_not_text_are_named_by_verify(clinic: Clinic, db: Database,
+                                                       tmp_path: Path) -> None:
+    a_morning_at_the_clinic(clinic)
+    _edit(db, REFUSED_SIGN_OFF, reasons=[5])
+
+    assert_named(db, REFUSED_SIGN_OFF, tmp_path)
+
+
 def test_an_edited_actor_is_named_by_verify(clinic: Clinic, db: Database,
                                             tmp_path: Path) -> None:
     a_morning_at_the_clinic(clinic)
