@@ -21,7 +21,7 @@ from kapbot.config import Settings
 from kapbot.sandbox.driver import SlackDriver
 from kapbot.sandbox.screen import Screen
 from kapbot.sandbox.slack_api import SlackEmulator
-from kapbot.store import audit
+from kapbot.store import audit, outbox
 
 DEMO_DB = "kapbot-demo.db"
 SECRET = "demo-signing-secret"
@@ -48,10 +48,18 @@ class _Stage:
         self._shown: dict[str, set[str]] = {name: set() for name in PEOPLE}
 
     def deliver(self) -> None:
-        """Fire what the clock has made due, then send everything queued."""
+        """Fire what the clock has made due, then send everything queued: the clock moves
+        over the second for which Slack's pace holds a channel's next post, or a message's
+        next edit, as the real worker would wait it out."""
         self.bot.timer.run_once()
-        while self.bot.delivery.delivery.run_once():
-            pass
+        worker = self.bot.delivery.delivery
+        while True:
+            if worker.run_once():
+                continue
+            due = outbox.next_due(self.bot.db)
+            if due is None or due - self.clock.now() > outbox.EDIT_PACE:
+                return
+            self.clock.set(max(due, self.clock.now()))
 
     def at(self, instant: datetime, title: str) -> None:
         """Move the simulated clock on; whatever falls due on the way fires."""

@@ -258,7 +258,8 @@ class OutboxMessage(SQLModel, table=True):
 
     __tablename__ = "outbox_message"
     __table_args__ = (Index("ix_outbox_message_due", "state", "next_attempt_at"),
-                      Index("ix_outbox_message_channel", "channel", "state", "id"))
+                      Index("ix_outbox_message_channel", "channel", "state", "id"),
+                      Index("ix_outbox_message_edits", "edits", "state", "sent_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=120, unique=True)

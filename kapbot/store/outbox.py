@@ -28,12 +28,17 @@ def enqueue(tx: Session, *, key: str, kind: str, channel: str, now: datetime,
     An edit renders the latest state when it goes, so a new edit makes the older ones of
     the same message still waiting redundant: they are dropped here, in the same
     transaction, so a card edited at every click never builds a queue of edits for the
-    worker to claim and drop one by one."""
+    worker to claim and drop one by one. And it waits until a second after the message's
+    last edit went: a card clicked ten times a second is edited once a second, showing
+    the latest click, instead of ten calls that Slack would soon refuse."""
     values = {"key": key, "kind": kind, "channel": channel, "subject_id": subject_id,
               "edits": edits, "method": method, "state": PENDING, "attempts": 0,
               "next_attempt_at": now, "created_at": now}
     if edits is not None:
         tx.execute(_SUPERSEDE, {"target": edits, "new_key": key, "now": now})
+        last = tx.execute(_LAST_EDIT_SENT, {"target": edits}).scalar()
+        if last is not None and last + EDIT_PACE > now:
+            values["next_attempt_at"] = last + EDIT_PACE
     tx.execute(_ENQUEUE[tx.get_bind().dialect.name], values)
 
 
@@ -47,6 +52,8 @@ _SUPERSEDE = (update(OutboxMessage)
                      col(OutboxMessage.state) == PENDING,
                      col(OutboxMessage.claimed_by).is_(None))
               .values(state=COALESCED, sent_at=bindparam("now")))
+_LAST_EDIT_SENT = select(func.max(OutboxMessage.sent_at)).where(
+    col(OutboxMessage.edits) == bindparam("target"), col(OutboxMessage.state) == SENT)
 
 
 @dataclass(frozen=True)
@@ -111,24 +118,40 @@ def _finish(db: Database, message_id: int, worker: str, **values: object) -> boo
 
 POST = "chat.postMessage"
 CHANNEL_PACE = timedelta(seconds=1)  # Slack's limit: about one post a second in a channel
+EDIT_PACE = timedelta(seconds=1)  # and no more than one edit a second of any one message
 
 
 def sent(db: Database, message: Claimed, worker: str, now: datetime, channel: str | None,
          ts: str | None) -> bool:
-    """Record the delivery; after a post, the channel's next post waits its second, so the
-    worker keeps to Slack's per-channel limit instead of learning it from a 429."""
+    """Record the delivery. After a post, the channel's next post waits its second, so the
+    worker keeps to Slack's per-channel limit instead of learning it from a 429; after an
+    edit, so does the next edit of the same message (queued while this one was on its way).
+    """
     with db.transaction() as tx:
         result = tx.execute(update(OutboxMessage).where(
             col(OutboxMessage.id) == message.id, col(OutboxMessage.claimed_by) == worker,
             col(OutboxMessage.state) == PENDING).values(
             state=SENT, sent_at=now, slack_channel=channel, slack_ts=ts, last_error=None))
-        if message.method == POST and result.rowcount:  # type: ignore[attr-defined]
-            paced = now + CHANNEL_PACE
-            tx.execute(update(OutboxMessage).where(
-                col(OutboxMessage.channel) == message.channel,
-                col(OutboxMessage.state) == PENDING, col(OutboxMessage.method) == POST,
-                col(OutboxMessage.next_attempt_at) < paced).values(next_attempt_at=paced))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        if message.method == POST:
+            tx.execute(_HOLD_POSTS, {"in_channel": message.channel, "until": now + CHANNEL_PACE})
+        elif message.edits is not None:
+            tx.execute(_HOLD_EDITS, {"target": message.edits, "until": now + EDIT_PACE})
+        return True
+
+
+# Never a claimed row: its next_attempt_at is its holder's lease.
+_HOLD_POSTS = update(OutboxMessage).where(
+    col(OutboxMessage.channel) == bindparam("in_channel"), col(OutboxMessage.state) == PENDING,
+    col(OutboxMessage.method) == POST, col(OutboxMessage.claimed_by).is_(None),
+    col(OutboxMessage.next_attempt_at) < bindparam("until")).values(
+    next_attempt_at=bindparam("until"))
+_HOLD_EDITS = update(OutboxMessage).where(
+    col(OutboxMessage.edits) == bindparam("target"), col(OutboxMessage.state) == PENDING,
+    col(OutboxMessage.claimed_by).is_(None),
+    col(OutboxMessage.next_attempt_at) < bindparam("until")).values(
+    next_attempt_at=bindparam("until"))
 
 
 def next_due(db: Database) -> datetime | None:

@@ -99,6 +99,28 @@ def test_the_session_card_is_posted_once_and_edited_in_place(
     assert len(slack.calls("chat.update")) == 1  # two changes, one edit: coalesced
 
 
+def test_a_card_changed_again_within_a_second_is_edited_when_the_second_is_up(
+        clinic: Clinic, worker: Delivery, slack: SlackEmulator, pair_channel: str) -> None:
+    clinic.services.post_plan(PRESCRIBER, NEW_CODE, _plan())
+    session = schedule_new_patients_session(clinic)
+    drain(worker)
+    clinic.at_scheduled_time(session)
+    accepted(clinic.services.complete_checklist(THERAPIST, session, _items(), 120, 80, 70, 98))
+    drain(worker)
+    assert len(slack.calls("chat.update")) == 1
+    accepted(clinic.services.sign_off_dose(PRESCRIBER, session, 100))
+    drain(worker)
+    assert len(slack.calls("chat.update")) == 1  # Slack is not asked twice in a second
+    clinic.clock.advance(timedelta(milliseconds=999))
+    drain(worker)
+    assert len(slack.calls("chat.update")) == 1
+    clinic.clock.advance(timedelta(milliseconds=1))
+    drain(worker)
+    assert len(slack.calls("chat.update")) == 2
+    [card] = [m for m in slack.workspace.messages(pair_channel) if m.text.startswith(NEW_CODE)]
+    assert "Prescriber's dose sign-off* — <@UPRESCRIB>" in str(card.blocks)
+
+
 def test_a_timeout_after_slack_accepted_the_post_does_not_post_twice(
         clinic: Clinic, worker: Delivery, slack: SlackEmulator, pair_channel: str) -> None:
     slack.faults.drop_after_accept(method="chat.postMessage")
