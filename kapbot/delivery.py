@@ -7,6 +7,7 @@ Slack may have accepted it) first looks for that key in the channel's recent his
 
 import logging
 import threading
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -222,11 +223,18 @@ class DeliveryThread(threading.Thread):
         super().__init__(name="kapbot-delivery", daemon=True)
         self.delivery, self.poll = delivery, poll
         self._wake, self._stopping = threading.Event(), threading.Event()
+        self._looking_at: datetime | None = None  # when the idle worker looks again
 
-    def wake(self) -> None:
-        """Something was queued. The worker's own commits do not count: they would keep
-        waking it to find nothing new."""
-        if threading.current_thread() is not self:
+    def wake(self, noted: Mapping[str, Any]) -> None:
+        """A commit queued messages: look at once if one may go before the worker would
+        look anyway. Neither the worker's own commits nor an edit held for its second (a
+        card clicked again within a second) count: they would keep waking it to find
+        nothing due."""
+        due = noted.get(outbox.QUEUED_DUE)
+        if due is None or threading.current_thread() is self:
+            return
+        looking = self._looking_at
+        if looking is None or due < looking:
             self._wake.set()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -239,13 +247,16 @@ class DeliveryThread(threading.Thread):
 
     def run(self) -> None:
         while not self._stopping.is_set():
+            self._looking_at = None  # a commit during the round wakes the next one
             try:
                 busy = self.delivery.run_once() > 0
             except Exception:  # the worker must outlive one bad round; the row stays queued
                 log.exception("delivery round failed")
                 busy = False
             if not busy:
-                self._wake.wait(self._idle())
+                idle = self._idle()
+                self._looking_at = self.delivery.clock.now() + timedelta(seconds=idle)
+                self._wake.wait(idle)
                 self._wake.clear()
 
     def _idle(self) -> float:

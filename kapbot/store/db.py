@@ -7,7 +7,7 @@ transactions serialise per patient with row locks (see `snapshots.lock_patient`)
 """
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
@@ -80,8 +80,9 @@ class Database:
         # them in turn instead (the benchmark's 32 concurrent clicks: p99 1.1-1.8 s -> 0.27 s).
         self._writers: AbstractContextManager[object] = (
             threading.RLock() if self.is_sqlite else nullcontext())
-        self.on_commit: list[Callable[[], None]] = []
-        """Called after each committed write, e.g. to wake the delivery worker at once."""
+        self.on_commit: list[Callable[[Mapping[str, Any]], None]] = []
+        """Called after each committed write with what the transaction noted in its `info`
+        (when the outbox rows it queued fall due, so the delivery worker can wake for them)."""
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -90,7 +91,7 @@ class Database:
                 session.begin():
             yield session
         for callback in self.on_commit:
-            callback()
+            callback(session.info)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

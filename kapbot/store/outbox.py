@@ -18,6 +18,8 @@ from kapbot.store.db import Database
 from kapbot.store.models import OutboxMessage
 
 PENDING, SENT, COALESCED, DEAD = "pending", "sent", "coalesced", "dead"
+QUEUED_DUE = "kapbot_outbox_due"
+"""Noted in a transaction's `info`: when the earliest message it queued may go."""
 
 
 def enqueue(tx: Session, *, key: str, kind: str, channel: str, now: datetime,
@@ -40,6 +42,13 @@ def enqueue(tx: Session, *, key: str, kind: str, channel: str, now: datetime,
         if last is not None and last + EDIT_PACE > now:
             values["next_attempt_at"] = last + EDIT_PACE
     tx.execute(_ENQUEUE[tx.get_bind().dialect.name], values)
+    _note_due(tx, values["next_attempt_at"])
+
+
+def _note_due(tx: Session, at: datetime) -> None:
+    earliest = tx.info.get(QUEUED_DUE)
+    if earliest is None or at < earliest:
+        tx.info[QUEUED_DUE] = at
 
 
 # Built once: every click queues a message or three, and building the statement cost more
@@ -193,4 +202,7 @@ def revive(tx: Session, message_id: int, now: datetime) -> bool:
     result = tx.execute(update(OutboxMessage).where(
         col(OutboxMessage.id) == message_id, col(OutboxMessage.state) == DEAD).values(
         state=PENDING, attempts=0, next_attempt_at=now, claimed_by=None))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    _note_due(tx, now)
+    return True

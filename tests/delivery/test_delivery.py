@@ -1,5 +1,6 @@
 """The delivery worker against the local Slack: once, in order, through outages."""
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -7,7 +8,7 @@ import pytest
 from slack_sdk import WebClient
 
 from kapbot.care.dosing import PlanForm
-from kapbot.delivery import Delivery
+from kapbot.delivery import Delivery, DeliveryThread
 from kapbot.outgoing import Outgoing
 from kapbot.sandbox import SlackEmulator
 from kapbot.store.models import OutboxMessage, Patient
@@ -119,6 +120,22 @@ def test_a_card_changed_again_within_a_second_is_edited_when_the_second_is_up(
     assert len(slack.calls("chat.update")) == 2
     [card] = [m for m in slack.workspace.messages(pair_channel) if m.text.startswith(NEW_CODE)]
     assert "Prescriber's dose sign-off* — <@UPRESCRIB>" in str(card.blocks)
+
+
+def test_a_message_queued_by_a_click_goes_at_once_not_at_the_next_poll(
+        clinic: Clinic, worker: Delivery, slack: SlackEmulator, pair_channel: str) -> None:
+    thread = DeliveryThread(worker, poll=60)
+    clinic.services.db.on_commit.append(thread.wake)
+    thread.start()
+    try:
+        schedule_new_patients_session(clinic)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(
+                t.startswith(NEW_CODE) for t in texts(slack, pair_channel)):
+            time.sleep(0.02)
+    finally:
+        thread.stop()
+    assert [t for t in texts(slack, pair_channel) if t.startswith(NEW_CODE)]
 
 
 def test_a_timeout_after_slack_accepted_the_post_does_not_post_twice(

@@ -23,7 +23,7 @@ def as_request(services: Services, digest: str, handle: Callable[[], object]) ->
 def test_a_request_is_remembered_in_the_same_commit_as_its_effect(
         services: Services, clinic: Clinic) -> None:
     commits: list[int] = []
-    services.db.on_commit.append(lambda: commits.append(1))
+    services.db.on_commit.append(lambda _noted: commits.append(1))
     as_request(services, "digest-of-a-booking", clinic.schedule)
     assert len(commits) == 1  # the session, its audit entry and the request: one commit
     assert services.already_handled("digest-of-a-booking")
