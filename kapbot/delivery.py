@@ -62,12 +62,14 @@ class Delivery:
             sent += self._deliver(message)
         return sent
 
-    def idle_for(self, longest: float) -> float:
-        """Seconds to sleep until the next message may go (at most `longest`)."""
+    def next_look(self, longest: float) -> datetime:
+        """When to look again: as the next message may go, and within `longest` seconds."""
+        now = self.clock.now()
+        latest = now + timedelta(seconds=longest)
         due = outbox.next_due(self.db)
         if due is None:
-            return longest
-        return min(longest, max(MIN_IDLE, (due - self.clock.now()).total_seconds()))
+            return latest
+        return min(latest, max(now + timedelta(seconds=MIN_IDLE), due))
 
     def _deliver(self, message: Claimed) -> int:
         now = self.clock.now()
@@ -254,14 +256,16 @@ class DeliveryThread(threading.Thread):
                 log.exception("delivery round failed")
                 busy = False
             if not busy:
-                idle = self._idle()
-                self._looking_at = self.delivery.clock.now() + timedelta(seconds=idle)
-                self._wake.wait(idle)
+                # The instant itself, not a duration: a message queued to go exactly then
+                # (an edit waiting out its second) must not count as sooner.
+                self._looking_at = self._next_look()
+                idle = (self._looking_at - self.delivery.clock.now()).total_seconds()
+                self._wake.wait(max(0.0, idle))
                 self._wake.clear()
 
-    def _idle(self) -> float:
+    def _next_look(self) -> datetime:
         try:
-            return self.delivery.idle_for(self.poll)
+            return self.delivery.next_look(self.poll)
         except Exception:  # the database may be briefly unreachable: poll as usual
             log.exception("delivery could not read the next due time")
-            return self.poll
+            return self.delivery.clock.now() + timedelta(seconds=self.poll)

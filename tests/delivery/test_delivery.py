@@ -138,6 +138,32 @@ def test_a_message_queued_by_a_click_goes_at_once_not_at_the_next_poll(
     assert [t for t in texts(slack, pair_channel) if t.startswith(NEW_CODE)]
 
 
+def test_check_ins_within_a_second_wake_the_worker_once_not_at_each_click(
+        clinic: Clinic, worker: Delivery, slack: SlackEmulator, pair_channel: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    clinic.services.post_plan(PRESCRIBER, NEW_CODE, _plan())
+    session = schedule_new_patients_session(clinic)
+    clinic.prepare(session)
+    accepted(clinic.start(session))
+    drain(worker)
+    rounds: list[int] = []
+    run_once = worker.run_once
+    monkeypatch.setattr(worker, "run_once", lambda: rounds.append(1) or run_once())
+    thread = DeliveryThread(worker, poll=60)
+    clinic.services.db.on_commit.append(thread.wake)
+    thread.start()
+    try:
+        time.sleep(0.2)  # the worker has looked once and sleeps
+        before = len(rounds)
+        for _ in range(20):
+            clinic.clock.advance(timedelta(milliseconds=5))
+            accepted(clinic.services.check_in(THERAPIST, session))
+        time.sleep(0.2)
+    finally:
+        thread.stop()
+    assert len(rounds) - before <= 3  # the first check-in's edit woke it; it waits its second
+
+
 def test_a_timeout_after_slack_accepted_the_post_does_not_post_twice(
         clinic: Clinic, worker: Delivery, slack: SlackEmulator, pair_channel: str) -> None:
     slack.faults.drop_after_accept(method="chat.postMessage")
