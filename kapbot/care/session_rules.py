@@ -4,12 +4,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kapbot.care import authority
-from kapbot.care.values import Actor, Decision, Role, SessionSnapshot, SessionState
+from kapbot.care.values import Actor, Decision, Role, SessionHead, SessionSnapshot, SessionState
 from kapbot.care.wording import duration, local
 from kapbot.policy import Policy
 
 
-def _state(s: SessionSnapshot, wanted: SessionState, doing: str) -> str | None:
+def _state(s: SessionHead | SessionSnapshot, wanted: SessionState, doing: str) -> str | None:
     if s.state is not wanted:
         return (f"Cannot {doing}: the session is {s.state.value.replace('_', ' ')}, "
                 f"not {wanted.value.replace('_', ' ')}.")
@@ -22,7 +22,7 @@ def may_prepare(s: SessionSnapshot, actor: Actor, doing: str, role: Role) -> Dec
                         or _state(s, SessionState.SCHEDULED, doing)])
 
 
-def may_monitor(s: SessionSnapshot, actor: Actor, doing: str,
+def may_monitor(s: SessionHead | SessionSnapshot, actor: Actor, doing: str,
                 roles: tuple[Role, ...] = authority.BOTH) -> Decision:
     """Vitals and check-ins belong to a session in progress."""
     return Decision.of([authority.of_pair(actor, s.pair, doing, roles)

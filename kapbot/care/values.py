@@ -128,6 +128,16 @@ class PriorDose:
 
 
 @dataclass(frozen=True)
+class SessionHead:
+    """Whose a session is and where it stands: all that watching a session in progress
+    needs, since its gate was passed when it started."""
+
+    id: int
+    pair: CarePair
+    state: SessionState
+
+
+@dataclass(frozen=True)
 class SessionSnapshot:
     """Everything the gate needs about one session, read in one transaction."""
 

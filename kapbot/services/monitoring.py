@@ -1,28 +1,54 @@
 """A session in progress, and the ways it ends: completed, aborted, or cancelled before it began."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlmodel import Session
 
 from kapbot.care import authority, inputs, session_rules, vitals
-from kapbot.care.values import Actor, Role, SessionSnapshot, SessionState, Severity, Vitals
+from kapbot.care.values import (
+    Actor,
+    Role,
+    SessionHead,
+    SessionSnapshot,
+    SessionState,
+    Severity,
+    Vitals,
+)
 from kapbot.services import notify, timers
 from kapbot.services.base import Outcome
 from kapbot.services.sessions import SessionService
 from kapbot.store import models as m
+from kapbot.store import snapshots
 
 SEDATION_MAX = 5  # MOAA/S, 0 (unresponsive) to 5 (alert)
 DISSOCIATION_MAX = 4  # the clinician's 0–4 rating
 
 
 class MonitoringService(SessionService):
+    def _watching(self, actor_id: str, action: str, session_id: int,
+                  body: Callable[[Session, Actor, SessionHead], Outcome]) -> Outcome:
+        """A check-in or a reading: it reads the session's state and pair, not its gate,
+        and changes the card but no App Home (the Home shows a session in progress by its
+        state alone; re-rendering two Homes at every reading cost more than the reading)."""
+
+        def run(tx: Session, actor: Actor) -> Outcome:
+            head = snapshots.session_head(tx, session_id)
+            if head is None:
+                return Outcome.refuse(f"No session {session_id}.")
+            outcome = body(tx, actor, head)
+            if outcome.ok:
+                notify.refresh_card(tx, head.id, head.pair.patient_id, self.clock.now())
+            return outcome
+
+        return self._run(actor_id, action, f"session:{session_id}", run)
+
     def record_vitals(self, actor_id: str, session_id: int, systolic: object, diastolic: object,
                       heart_rate: object, spo2: object, sedation: object = None,
                       dissociation: object = None) -> Outcome:
         """A reading during the session; out-of-limit values are flagged, never refused."""
 
-        def body(tx: Session, actor: Actor, snap: SessionSnapshot) -> Outcome:
+        def body(tx: Session, actor: Actor, snap: SessionHead) -> Outcome:
             decision = session_rules.may_monitor(snap, actor, "record vitals")
             reading, reasons = inputs.vitals(systolic, diastolic, heart_rate, spo2)
             moaas, r1 = inputs.optional_score(sedation, "Sedation (MOAA/S)", SEDATION_MAX)
@@ -41,12 +67,12 @@ class MonitoringService(SessionService):
             flags = ([hold] if hold else []) + vitals.cautions(reading, self.policy, "Current")
             return Outcome(id=row.id, warnings=tuple(flags))
 
-        return self._on_session(actor_id, "record_vitals", session_id, body, changes_homes=False)
+        return self._watching(actor_id, "record_vitals", session_id, body)
 
     def check_in(self, actor_id: str, session_id: int) -> Outcome:
         """The therapist says: I am still in the room."""
 
-        def body(tx: Session, actor: Actor, snap: SessionSnapshot) -> Outcome:
+        def body(tx: Session, actor: Actor, snap: SessionHead) -> Outcome:
             decision = session_rules.may_monitor(snap, actor, "check in",
                                                    (Role.THERAPIST,))
             if decision.refused:
@@ -58,7 +84,7 @@ class MonitoringService(SessionService):
             tx.flush()
             return Outcome(id=row.id)
 
-        return self._on_session(actor_id, "check_in", session_id, body, changes_homes=False)
+        return self._watching(actor_id, "check_in", session_id, body)
 
     def end_session(self, actor_id: str, session_id: int, discharge: Iterable[str],
                     adverse_events: object = "", severity: str = Severity.NONE.value,

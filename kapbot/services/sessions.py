@@ -28,9 +28,8 @@ class SessionService(ServiceBase):
                     body: SessionBody, changes_card: bool = True,
                     changes_homes: bool = True) -> Outcome:
         """Run `body` on the locked session's snapshot; when it is accepted, re-render what
-        shows the session. A check-in or a reading changes the card but no App Home (the
-        Home shows a session in progress by its state alone), and re-rendering two Homes
-        for each would cost the delivery worker far more than the click itself."""
+        shows the session (an action that changes nothing shown, such as opening a form,
+        says so)."""
 
         def run(tx: Session, actor: Actor) -> Outcome:
             snap = snapshots.session_snapshot(tx, session_id)

@@ -22,6 +22,7 @@ from kapbot.care.values import (
     Presence,
     PriorDose,
     Role,
+    SessionHead,
     SessionSnapshot,
     SessionState,
     Vitals,
@@ -191,6 +192,23 @@ def session_snapshot(tx: Session, session_id: int, lock: bool = True) -> Session
     return session_snapshots(tx, (session_id,)).get(session_id)
 
 
+def session_head(tx: Session, session_id: int) -> SessionHead | None:
+    """The session's state and pair, after locking its patient: one query, not the gate's
+    six, for the check-ins and readings of a session in progress."""
+    if tx.get_bind().dialect.name == "postgresql":
+        tx.exec(_LOCK_PATIENT_OF, params={"session": session_id})
+    row = tx.exec(_HEAD_OF, params={"session": session_id}).first()
+    if row is None:
+        return None
+    state, patient_id, code, prescriber, therapist = row
+    return SessionHead(session_id, CarePair(patient_id, code, prescriber, therapist),
+                       SessionState(state))
+
+
+_HEAD_OF = (select(m.DosingSession.state, m.Patient.id, m.Patient.code, m.Patient.prescriber_id,
+                   m.Patient.therapist_id)
+            .join(m.Patient, col(m.Patient.id) == m.DosingSession.patient_id)
+            .where(m.DosingSession.id == bindparam("session")))
 _LOCK_PATIENT_OF = (select(m.Patient.id)
                     .join(m.DosingSession, col(m.DosingSession.patient_id) == m.Patient.id)
                     .where(m.DosingSession.id == bindparam("session"))

@@ -188,6 +188,9 @@ def test_vitals_and_check_ins_are_recorded_during_the_session(clinic: Clinic) ->
     s = clinic.services
     assert s.check_in(THERAPIST, session).reasons == (
         "Cannot check in: the session is scheduled, not in progress.",)
+    assert s.check_in(THERAPIST, session + 1000).reasons == (f"No session {session + 1000}.",)
+    assert s.record_vitals(THERAPIST, session + 1000, 120, 80, 70, 98).reasons == (
+        f"No session {session + 1000}.",)
     accepted(clinic.start(session))
     accepted(s.check_in(THERAPIST, session))
     flagged = accepted(s.record_vitals(PRESCRIBER, session, 150, 85, 88, 90, sedation=4,
