@@ -20,8 +20,9 @@ def remember(tx: Session, digest: str, now: datetime) -> bool:
     another copy of the request got there first (on PostgreSQL the insert waits for that
     copy's transaction). Remembered if and only if the effect commits, so a copy re-sent
     after a failure that changed nothing is handled again."""
-    inserted = tx.execute(_REMEMBER[tx.get_bind().dialect.name],
-                          {"digest": digest, "at": now}).first()
+    connection = tx.connection()
+    inserted = connection.execute(_REMEMBER[connection.dialect.name],
+                                  {"digest": digest, "at": now}).first()
     return inserted is not None
 
 

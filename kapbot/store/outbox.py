@@ -36,12 +36,13 @@ def enqueue(tx: Session, *, key: str, kind: str, channel: str, now: datetime,
     values = {"key": key, "kind": kind, "channel": channel, "subject_id": subject_id,
               "edits": edits, "method": method, "state": PENDING, "attempts": 0,
               "next_attempt_at": now, "created_at": now}
+    connection = tx.connection()  # plain SQL: the ORM's bookkeeping cost more than the work
     if edits is not None:
-        tx.execute(_SUPERSEDE, {"target": edits, "new_key": key, "now": now})
-        last = tx.execute(_LAST_EDIT_SENT, {"target": edits}).scalar()
+        connection.execute(_SUPERSEDE, {"target": edits, "new_key": key, "now": now})
+        last = connection.execute(_LAST_EDIT_SENT, {"target": edits}).scalar()
         if last is not None and last + EDIT_PACE > now:
             values["next_attempt_at"] = last + EDIT_PACE
-    tx.execute(_ENQUEUE[tx.get_bind().dialect.name], values)
+    connection.execute(_ENQUEUE[connection.dialect.name], values)
     _note_due(tx, values["next_attempt_at"])
 
 

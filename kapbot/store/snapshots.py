@@ -30,16 +30,19 @@ from kapbot.care.values import (
 from kapbot.store import models as m
 
 
-def roles(row: m.Clinician) -> frozenset[Role]:
-    """The roles a roster row holds (one flag column each)."""
+def roles(row: object) -> frozenset[Role]:
+    """The roles a roster row (or a row of its columns) holds: one flag column each."""
     return frozenset(role for role in Role if getattr(row, f"is_{role.value}"))
 
 
-_CLINICIAN = select(m.Clinician).where(m.Clinician.slack_user_id == bindparam("user"))
+_CLINICIAN = select(m.Clinician.id, m.Clinician.active,
+                    *(getattr(m.Clinician, f"is_{role.value}") for role in Role)).where(
+    m.Clinician.slack_user_id == bindparam("user"))
 
 
 def actor(tx: Session, slack_user_id: str, admins: frozenset[str]) -> Actor:
-    row = tx.exec(_CLINICIAN, params={"user": slack_user_id}).first()
+    """Who is acting, read as plain SQL (every click asks; the ORM's object cost more)."""
+    row = tx.connection().execute(_CLINICIAN, {"user": slack_user_id}).first()
     if row is None:
         return Actor(slack_user_id, bootstrap_admin=slack_user_id in admins)
     return Actor(slack_user_id, row.id, roles(row), row.active,
@@ -195,9 +198,10 @@ def session_snapshot(tx: Session, session_id: int, lock: bool = True) -> Session
 def session_head(tx: Session, session_id: int) -> SessionHead | None:
     """The session's state and pair, after locking its patient: one query, not the gate's
     six, for the check-ins and readings of a session in progress."""
-    if tx.get_bind().dialect.name == "postgresql":
-        tx.exec(_LOCK_PATIENT_OF, params={"session": session_id})
-    row = tx.exec(_HEAD_OF, params={"session": session_id}).first()
+    connection = tx.connection()  # plain SQL, as for the actor
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK_PATIENT_OF, {"session": session_id})
+    row = connection.execute(_HEAD_OF, {"session": session_id}).first()
     if row is None:
         return None
     state, patient_id, code, prescriber, therapist = row
