@@ -1,5 +1,6 @@
 """`/kap roster` and `/kap status`: read-only answers, still checked and audited."""
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from kapbot.care import authority, gate
@@ -47,27 +48,33 @@ class StatusService(ServiceBase):
                          f"(max {plan.max_dose_mg} mg), {plan.sessions_used} of "
                          f"{plan.sessions_authorised} sessions used, valid until "
                          f"{plan.valid_until.isoformat()}" if plan else "No active dose plan.")
-            upcoming = tx.exec(select(m.DosingSession).where(
-                m.DosingSession.patient_id == patient.id,
-                col(m.DosingSession.state).in_([SessionState.SCHEDULED.value,
-                                                SessionState.IN_PROGRESS.value]))
-                .order_by(col(m.DosingSession.scheduled_at)).limit(1)).first()
-            if upcoming is None or upcoming.id is None:
+            upcoming = tx.exec(_NEXT_SESSION, params={"patient": patient.id}).first()
+            if upcoming is None:
                 lines.append("No session scheduled.")
             else:
-                snap = snapshots.session_snapshot(tx, upcoming.id, lock=False)
-                assert snap is not None
-                lines.append(f"Next session: {local(snap.scheduled_at, tz)} "
-                             f"({snap.state.value.replace('_', ' ')})")
-                if snap.state is SessionState.SCHEDULED:
+                session_id, scheduled_at, state = upcoming
+                lines.append(f"Next session: {local(scheduled_at, tz)} "
+                             f"({state.replace('_', ' ')})")
+                if state == SessionState.SCHEDULED.value:  # its gate, which a start passed
+                    snap = snapshots.session_snapshot(tx, session_id, lock=False)
+                    assert snap is not None
                     for req in gate.requirements(snap, now, self.policy):
                         mark = "met" if req.met else "; ".join(req.reasons)
                         lines.append(f"• {req.title}: {mark}")
-            for f in tx.exec(select(m.FollowUp).where(
-                    m.FollowUp.patient_id == patient.id,
-                    m.FollowUp.state == FollowUpState.OPEN.value)
-                    .order_by(col(m.FollowUp.due_at))):
-                lines.append(f"Follow-up: {f.label}, due {local(f.due_at, tz)}")
+            for label, due_at in tx.exec(_OPEN_FOLLOW_UPS, params={"patient": patient.id}):
+                lines.append(f"Follow-up: {label}, due {local(due_at, tz)}")
             return Outcome(data={"lines": lines})
 
         return self._run(actor_id, "status", self._patient_subject(code), body)
+
+
+# Built once, like the gate's reads: a status is asked for often.
+_NEXT_SESSION = (select(m.DosingSession.id, m.DosingSession.scheduled_at, m.DosingSession.state)
+                 .where(m.DosingSession.patient_id == bindparam("patient"),
+                        col(m.DosingSession.state).in_([SessionState.SCHEDULED.value,
+                                                        SessionState.IN_PROGRESS.value]))
+                 .order_by(col(m.DosingSession.scheduled_at)).limit(1))
+_OPEN_FOLLOW_UPS = (select(m.FollowUp.label, m.FollowUp.due_at)
+                    .where(m.FollowUp.patient_id == bindparam("patient"),
+                           m.FollowUp.state == FollowUpState.OPEN.value)
+                    .order_by(col(m.FollowUp.due_at)))
