@@ -28,6 +28,7 @@ from benchmarks.scratch import KINDS as DATABASES
 from benchmarks.scratch import scratch_url
 
 CONCURRENCY = (1, 32)
+SPREAD = 32  # sessions the context figure's 32 connections click on, one each
 POOL = 400  # distinct signed requests per surface, replayed in turn
 FLOORS = {"default": False, "tuned": True}
 
@@ -59,20 +60,28 @@ def _floors(ctx: Context, seconds: float, server: str) -> dict[str, dict[int, Lo
     return floors
 
 
-def _kapbot(ctx: Context, database: str, seconds: float) -> dict[str, dict[int, Load]]:
+def _kapbot(ctx: Context, database: str, seconds: float
+            ) -> tuple[dict[str, dict[int, Load]], dict[str, Load]]:
+    """Each surface on one session at both concurrencies (every request serialised on that
+    patient, the issue's measure), then at c=32 across SPREAD sessions, as a clinic's clicks
+    would come."""
     found: dict[str, dict[int, Load]] = {}
+    spread: dict[str, Load] = {}
     with scratch_url(database, "ack") as url, local_slack() as slack:
-        channel = open_clinic(slack, url)
+        patients = open_clinic(slack, url, SPREAD)
         with kapbot_run(slack, url, ctx.folder) as kapbot:
-            drained(url)
+            drained(url, seconds=120)
             for index, kind in enumerate(KINDS):
                 ctx.say(f"kapbot on {database}: {kind}")
-                bodies = recorded(slack, kapbot, channel, kind, POOL)
+                bodies = recorded(slack, kapbot, patients[:1], kind, POOL)
                 if index == 0:
                     _load(ctx, kapbot.url, bodies, "warm-kapbot", 8, 1)
                 found[kind] = {c: _load(ctx, kapbot.url, bodies, f"{database}-{kind}-{c}", c,
                                         seconds) for c in CONCURRENCY}
-    return found
+                across = recorded(slack, kapbot, patients, kind, POOL)
+                spread[kind] = _load(ctx, kapbot.url, across, f"{database}-{kind}-spread",
+                                     SPREAD, seconds)
+    return found, spread
 
 
 def _judge(section: Section, database: str, kind: str, c: int, load: Load,
@@ -115,17 +124,26 @@ def run(ctx: Context) -> Section:
                                loads[32].per_second, "req/s",
                                note="the issue's server, for comparison with its table"))
     for database in DATABASES:
-        kapbot = _kapbot(ctx, database, seconds)
+        kapbot, spread = _kapbot(ctx, database, seconds)
         section.details[f"kapbot_{database}"] = {
             kind: {c: _describe(load) for c, load in loads.items()}
             for kind, loads in kapbot.items()}
+        section.details[f"kapbot_{database}_c32_across_{SPREAD}_sessions"] = {
+            kind: _describe(load) for kind, load in spread.items()}
         for kind, loads in kapbot.items():
             for c, load in loads.items():
                 _judge(section, database, kind, c, load, floors)
+        tuned = floors["tuned"][32].per_second
+        for kind, load in spread.items():
+            section.add(Figure(
+                f"{database} {kind} c=32 across {SPREAD} sessions", load.per_second, "req/s",
+                "context (÷ tuned Bolt)", load.per_second / tuned,
+                note=f"p50 {load.p50_ms:.1f}, p99 {load.p99_ms:.1f} ms"))
     section.notes.append(
         f"wrk, one thread, {seconds:.0f} s a measurement, signed requests replayed from a "
         f"pool of {POOL}; kapbot: `/kap status`, Check in, Record vitals by the therapist "
-        "of a session in progress; every server under waitress, 8 threads")
+        f"of a session in progress — judged on one session, and for context at c=32 across "
+        f"{SPREAD} sessions, one patient each; every server under waitress, 8 threads")
     return section
 
 

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -189,35 +189,51 @@ def _accepted(outcome: Outcome) -> Outcome:
     return outcome
 
 
-def open_clinic(slack: SlackEmulator, database_url: str) -> str:
-    """The pair, its channel, a plan and a session started now: what a clinic has at noon.
-    Returns the name of the pair's channel, where the session card will be.
+@dataclass(frozen=True)
+class InProgress:
+    """A patient of the bench clinic with a session in progress, and their pair's channel
+    (by name), where the session's card is."""
+
+    code: str
+    channel: str
+
+
+def open_clinic(slack: SlackEmulator, database_url: str, patients: int = 1
+                ) -> list[InProgress]:
+    """The pair, and for each patient a channel, a plan and a session started now: what a
+    clinic has at noon. The first patient's code is CODE.
 
     Done through the services in this process (before `kapbot run` starts), so setting
-    up costs no delivery round trips; the card it queues is posted by kapbot's worker.
+    up costs no delivery round trips; the cards it queues are posted by kapbot's worker.
     """
     ws = slack.workspace
-    channel = ws.add_channel("kap-pair-bench", members=[PRESCRIBER, THERAPIST, ws.bot.id],
-                             is_private=True)
     db = Database(database_url)
+    found = []
     try:
         services = Services(db, load_policy(), SystemClock(), admins=frozenset({ADMIN}))
         _accepted(services.add_clinician(ADMIN, PRESCRIBER, ["prescriber"], "Dr Rowe"))
         _accepted(services.add_clinician(ADMIN, THERAPIST, ["therapist"], "Sam Lee"))
-        _accepted(services.add_patient(ADMIN, CODE, PRESCRIBER, THERAPIST, channel.id))
         valid = (datetime.now(UTC) + timedelta(days=90)).date().isoformat()
-        _accepted(services.post_plan(PRESCRIBER, CODE, PlanForm(
-            "rdt", "sublingual", 100, 150, 6, valid, "")))
-        session = _accepted(services.schedule_session(
-            THERAPIST, CODE, datetime.now(UTC) + timedelta(minutes=20))).id
-        assert session is not None
-        _accepted(services.complete_checklist(THERAPIST, session, ALL_ITEMS, 120, 80, 72, 98))
-        _accepted(services.sign_off_dose(PRESCRIBER, session, 100))
-        _accepted(services.confirm_presence(THERAPIST, session, True, 100, "sublingual"))
-        _accepted(services.start_session(THERAPIST, session))
+        for number in range(1, patients + 1):
+            code = f"KAP-{number:04d}"
+            channel = ws.add_channel(f"kap-pair-bench-{number}",
+                                     members=[PRESCRIBER, THERAPIST, ws.bot.id],
+                                     is_private=True)
+            _accepted(services.add_patient(ADMIN, code, PRESCRIBER, THERAPIST, channel.id))
+            _accepted(services.post_plan(PRESCRIBER, code, PlanForm(
+                "rdt", "sublingual", 100, 150, 6, valid, "")))
+            session = _accepted(services.schedule_session(
+                THERAPIST, code, datetime.now(UTC) + timedelta(minutes=20))).id
+            assert session is not None
+            _accepted(services.complete_checklist(THERAPIST, session, ALL_ITEMS, 120, 80, 72,
+                                                  98))
+            _accepted(services.sign_off_dose(PRESCRIBER, session, 100))
+            _accepted(services.confirm_presence(THERAPIST, session, True, 100, "sublingual"))
+            _accepted(services.start_session(THERAPIST, session))
+            found.append(InProgress(code, channel.name))
     finally:
         db.dispose()
-    return channel.name
+    return found
 
 
 def drained(database_url: str, seconds: float = 30) -> None:
@@ -243,29 +259,36 @@ def audit_count(db: Database) -> int:
         return int(tx.exec(select(func.count()).select_from(AuditEntry)).one())
 
 
-def recorded(slack: SlackEmulator, kapbot: Server, channel: str, kind: str,
+def recorded(slack: SlackEmulator, kapbot: Server, patients: Sequence[InProgress], kind: str,
              count: int) -> list[bytes]:
-    """`count` distinct requests of one kind, as lee (the therapist) would send them.
+    """`count` distinct requests of one kind, as lee (the therapist) would send them, taking
+    the patients' sessions in turn."""
+    per_patient = -(-count // len(patients))
+    each = [_recorded(slack, kapbot, patient, kind, per_patient) for patient in patients]
+    return [body for turn in zip(*each, strict=True) for body in turn][:count]
 
-    The modal is opened for real once (kapbot answers the button with views.open), then
-    reopened in the local Slack after each recorded submission, as lee would reopen it.
-    """
+
+def _recorded(slack: SlackEmulator, kapbot: Server, patient: InProgress, kind: str,
+              count: int) -> list[bytes]:
+    """The modal is opened for real once (kapbot answers the button with views.open), then
+    reopened in the local Slack after each recorded submission, as lee would reopen it."""
     recorder = Recorder()
     person = SlackDriver(slack, transport=recorder)
     for _ in range(count if kind != "modal" else 0):
         if kind == "command":
-            person.command("lee", "/kap", f"status {CODE}", channel=channel)
+            person.command("lee", "/kap", f"status {patient.code}", channel=patient.channel)
         else:
-            person.click("lee", "Check in", where=channel)
+            person.click("lee", "Check in", where=patient.channel)
     if kind == "modal":
         real = SlackDriver(slack, kapbot.url, SIGNING_SECRET)
-        answer = real.click("lee", "Record vitals", where=channel)
+        answer = real.click("lee", "Record vitals", where=patient.channel)
         if answer.status != 200 or not slack.workspace.modals("lee"):
             raise RuntimeError(f"kapbot did not open the vitals form: {answer}")
         form = slack.workspace.modals("lee")[-1].payload
         for _ in range(count):
             person.fill_and_submit("lee", VITALS_FORM)
             slack.workspace.open_modal(THERAPIST, form)
+        slack.workspace.clear_modals(THERAPIST)
     return recorder.bodies
 
 

@@ -36,14 +36,14 @@ def run(ctx: Context) -> Section:
     section = Section("memory", "6. Memory of kapbot run")
     actions, block = (1_000, 250) if ctx.quick else (10_000, 1_000)
     with scratch_url("sqlite", "memory") as url, local_slack() as slack:
-        channel = open_clinic(slack, url)
+        patients = open_clinic(slack, url)
         with kapbot_run(slack, url, ctx.folder) as kapbot:
             drained(url)
             db = Database(url)
             try:
                 time.sleep(1)
                 idle = kapbot.rss_mib()
-                kinds = [recorded(slack, kapbot, channel, kind, POOL) for kind in KINDS]
+                kinds = [recorded(slack, kapbot, patients, kind, POOL) for kind in KINDS]
                 bodies = [b for b in chain.from_iterable(zip_longest(*kinds)) if b is not None]
                 start = audit_count(db)
                 samples: list[tuple[int, float]] = [(0, idle)]
