@@ -48,8 +48,8 @@ class MonitoringService(SessionService):
                       dissociation: object = None) -> Outcome:
         """A reading during the session; out-of-limit values are flagged, never refused."""
 
-        def body(tx: Session, actor: Actor, snap: SessionHead) -> Outcome:
-            decision = session_rules.may_monitor(snap, actor, "record vitals")
+        def body(tx: Session, actor: Actor, head: SessionHead) -> Outcome:
+            decision = session_rules.may_monitor(head, actor, "record vitals")
             reading, reasons = inputs.vitals(systolic, diastolic, heart_rate, spo2)
             moaas, r1 = inputs.optional_score(sedation, "Sedation (MOAA/S)", SEDATION_MAX)
             rating, r2 = inputs.optional_score(dissociation, "Dissociation", DISSOCIATION_MAX)
@@ -57,7 +57,7 @@ class MonitoringService(SessionService):
             if decision.refused or reading is None or reasons:
                 return Outcome.refuse(*decision.reasons, *reasons)
             assert actor.clinician_id is not None
-            row = m.VitalSigns(session_id=snap.id, by_id=actor.clinician_id,
+            row = m.VitalSigns(session_id=head.id, by_id=actor.clinician_id,
                                at=self.clock.now(), phase="during", systolic=reading.systolic,
                                diastolic=reading.diastolic, heart_rate=reading.heart_rate,
                                spo2=reading.spo2, sedation_moaas=moaas, dissociation=rating)
@@ -72,13 +72,13 @@ class MonitoringService(SessionService):
     def check_in(self, actor_id: str, session_id: int) -> Outcome:
         """The therapist says: I am still in the room."""
 
-        def body(tx: Session, actor: Actor, snap: SessionHead) -> Outcome:
-            decision = session_rules.may_monitor(snap, actor, "check in",
+        def body(tx: Session, actor: Actor, head: SessionHead) -> Outcome:
+            decision = session_rules.may_monitor(head, actor, "check in",
                                                    (Role.THERAPIST,))
             if decision.refused:
                 return Outcome.from_decision(decision)
             assert actor.clinician_id is not None
-            row = m.PresenceCheckIn(session_id=snap.id, by_id=actor.clinician_id,
+            row = m.PresenceCheckIn(session_id=head.id, by_id=actor.clinician_id,
                                     at=self.clock.now())
             tx.add(row)
             tx.flush()

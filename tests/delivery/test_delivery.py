@@ -59,6 +59,15 @@ def schedule_new_patients_session(clinic: Clinic) -> int:
     return outcome.id
 
 
+def card_posted_on_the_day(clinic: Clinic, worker: Delivery) -> int:
+    """A plan, a session booked and its card posted; the clock on the session's day."""
+    clinic.services.post_plan(PRESCRIBER, NEW_CODE, _plan())
+    session = schedule_new_patients_session(clinic)
+    drain(worker)
+    clinic.at_scheduled_time(session)
+    return session
+
+
 def test_a_new_care_pair_gets_a_private_channel_with_both_and_an_introduction(
         slack: SlackEmulator, pair_channel: str) -> None:
     channel = slack.workspace.channel(pair_channel)
@@ -86,10 +95,7 @@ def test_a_channel_created_by_a_try_whose_answer_was_lost_is_found_not_made_agai
 
 def test_the_session_card_is_posted_once_and_edited_in_place(
         clinic: Clinic, worker: Delivery, slack: SlackEmulator, pair_channel: str) -> None:
-    clinic.services.post_plan(PRESCRIBER, NEW_CODE, _plan())
-    session = schedule_new_patients_session(clinic)
-    drain(worker)
-    clinic.at_scheduled_time(session)
+    session = card_posted_on_the_day(clinic, worker)
     accepted(clinic.services.complete_checklist(THERAPIST, session, _items(), 120, 80, 70, 98))
     accepted(clinic.services.sign_off_dose(PRESCRIBER, session, 100))
     drain(worker)
@@ -102,10 +108,7 @@ def test_the_session_card_is_posted_once_and_edited_in_place(
 
 def test_a_card_changed_again_within_a_second_is_edited_when_the_second_is_up(
         clinic: Clinic, worker: Delivery, slack: SlackEmulator, pair_channel: str) -> None:
-    clinic.services.post_plan(PRESCRIBER, NEW_CODE, _plan())
-    session = schedule_new_patients_session(clinic)
-    drain(worker)
-    clinic.at_scheduled_time(session)
+    session = card_posted_on_the_day(clinic, worker)
     accepted(clinic.services.complete_checklist(THERAPIST, session, _items(), 120, 80, 70, 98))
     drain(worker)
     assert len(slack.calls("chat.update")) == 1
@@ -141,8 +144,7 @@ def test_a_message_queued_by_a_click_goes_at_once_not_at_the_next_poll(
 def test_check_ins_within_a_second_wake_the_worker_once_not_at_each_click(
         clinic: Clinic, worker: Delivery, slack: SlackEmulator, pair_channel: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    clinic.services.post_plan(PRESCRIBER, NEW_CODE, _plan())
-    session = schedule_new_patients_session(clinic)
+    session = card_posted_on_the_day(clinic, worker)
     clinic.prepare(session)
     accepted(clinic.start(session))
     drain(worker)
