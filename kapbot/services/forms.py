@@ -53,7 +53,7 @@ class FormService(SessionService):
             return Outcome(id=snap.id, data=data)
 
         return self._on_session(actor_id, f"open_form:{form}", session_id, body,
-                                changes_card=False, changes_homes=False)
+                                changes_shown=False)
 
     def _may_open(self, form: str, snap: SessionSnapshot, actor: Actor) -> Decision:
         if form == "checklist":

@@ -25,8 +25,7 @@ SessionBody = Callable[[Session, Actor, SessionSnapshot], Outcome]
 
 class SessionService(ServiceBase):
     def _on_session(self, actor_id: str, action: str, session_id: int,
-                    body: SessionBody, changes_card: bool = True,
-                    changes_homes: bool = True) -> Outcome:
+                    body: SessionBody, changes_shown: bool = True) -> Outcome:
         """Run `body` on the locked session's snapshot; when it is accepted, re-render what
         shows the session (an action that changes nothing shown, such as opening a form,
         says so)."""
@@ -36,9 +35,8 @@ class SessionService(ServiceBase):
             if snap is None:
                 return Outcome.refuse(f"No session {session_id}.")
             outcome = body(tx, actor, snap)
-            if outcome.ok and changes_card:
+            if outcome.ok and changes_shown:
                 notify.refresh_card(tx, snap.id, snap.pair.patient_id, self.clock.now())
-            if outcome.ok and changes_homes:
                 self._refresh_homes(tx, snap.pair.prescriber_id, snap.pair.therapist_id)
             return outcome
 

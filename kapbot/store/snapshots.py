@@ -190,23 +190,28 @@ def session_snapshots(tx: Session, session_ids: Collection[int]) -> dict[int, Se
 
 def session_snapshot(tx: Session, session_id: int, lock: bool = True) -> SessionSnapshot | None:
     """The session and everything the gate reads, after locking its patient."""
-    if lock and tx.get_bind().dialect.name == "postgresql":
-        tx.exec(_LOCK_PATIENT_OF, params={"session": session_id})
+    if lock:
+        _lock_patient_of(tx, session_id)
     return session_snapshots(tx, (session_id,)).get(session_id)
 
 
 def session_head(tx: Session, session_id: int) -> SessionHead | None:
     """The session's state and pair, after locking its patient: one query, not the gate's
     six, for the check-ins and readings of a session in progress."""
-    connection = tx.connection()  # plain SQL, as for the actor
-    if connection.dialect.name == "postgresql":
-        connection.execute(_LOCK_PATIENT_OF, {"session": session_id})
-    row = connection.execute(_HEAD_OF, {"session": session_id}).first()
+    _lock_patient_of(tx, session_id)
+    row = tx.connection().execute(_HEAD_OF, {"session": session_id}).first()  # plain SQL
     if row is None:
         return None
     state, patient_id, code, prescriber, therapist = row
     return SessionHead(session_id, CarePair(patient_id, code, prescriber, therapist),
                        SessionState(state))
+
+
+def _lock_patient_of(tx: Session, session_id: int) -> None:
+    """`lock_patient`, for the patient of a session."""
+    connection = tx.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK_PATIENT_OF, {"session": session_id})
 
 
 _HEAD_OF = (select(m.DosingSession.state, m.Patient.id, m.Patient.code, m.Patient.prescriber_id,
